@@ -1,0 +1,31 @@
+# Two entry points (see README): `make run` and `make test`. Both set up .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE_QUESTION := Who was the commander of Iran's Quds Force during the intervention?
+
+.PHONY: run test lint bench clean
+
+# torch comes first and pinned: this machine has a local CPU wheel of 2.13.0, while letting
+# sentence-transformers pull torch itself would fetch a multi-gigabyte CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/verbatim index
+	$(BIN)/verbatim ask "$(SAMPLE_QUESTION)"
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/quality_baselines.py
+
+clean:
+	rm -rf $(VENV) embeddings/manifest.json embeddings/store-*

@@ -1,0 +1,114 @@
+"""The one API that the CLI, the chat app, the evaluation and the benchmarks share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from verbatim import indexer
+from verbatim.answer import build_answers, rank, should_abstain
+from verbatim.config import Settings
+from verbatim.embed import Embedder
+from verbatim.errors import IndexMissingError, QuestionError
+from verbatim.index import Index, Manifest
+from verbatim.retrieve import Retriever
+from verbatim.types import Reply
+
+DEFAULT_ANSWERS = 3
+MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
+
+
+class Assistant:
+    """Answers questions from the documents in a corpus folder, with verbatim sentences.
+
+    >>> assistant = Assistant(Settings.resolve())
+    >>> assistant.ensure_index()              # build or update the index if needed
+    >>> reply = assistant.ask("Who commanded the Quds Force?")
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = Embedder(settings.model)
+        self._index: Index | None = None
+
+    # -- the index -------------------------------------------------------------------------
+    def update_index(
+        self, *, rebuild: bool = False, progress: indexer.Progress | None = None
+    ) -> indexer.Report:
+        """Bring the index in step with the corpus (or build it anew with ``rebuild``)."""
+        self.close()
+        return indexer.update(
+            self.settings.corpus,
+            self.settings.index,
+            self.embedder,
+            rebuild=rebuild,
+            progress=progress,
+        )
+
+    def ensure_index(self, progress: indexer.Progress | None = None) -> indexer.Report | None:
+        """Build a missing index or update a stale one; return what was done, or None."""
+        try:
+            index = self.index
+        except IndexMissingError:
+            return self.update_index(progress=progress)
+        indexer.check_compatible(index.manifest, self.embedder)
+        if indexer.is_stale(self.settings.corpus, index):
+            return self.update_index(progress=progress)
+        return None
+
+    @property
+    def index(self) -> Index:
+        """The open index (opened on first use)."""
+        if self._index is None:
+            self._index = Index.open(self.settings.index)
+        return self._index
+
+    def status(self) -> Status:
+        index = self.index
+        plan = indexer.plan(self.settings.corpus, index.store.documents())
+        return Status(
+            corpus=self.settings.corpus,
+            index=self.settings.index,
+            manifest=index.manifest,
+            new=[s.path for s in plan.new],
+            changed=[s.path for s in plan.changed],
+            deleted=[r.path for r in plan.deleted],
+            model_matches=index.manifest.model_fingerprint == self.embedder.fingerprint,
+        )
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    # -- questions -------------------------------------------------------------------------
+    def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
+        """Up to ``k`` answers to ``question``, best first, or an abstention."""
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("the question is empty: type a question about your documents")
+        index = self.index
+        indexer.check_compatible(index.manifest, self.embedder)
+        vector = self.embedder.encode([question[:MAX_QUESTION_CHARS]])[0]
+        ranked = rank(Retriever(index).candidates(question, vector))
+        answers = build_answers(index.store, ranked[: max(k, 0)])
+        if should_abstain(ranked):
+            return Reply(question, answers=(), abstained=True, nearest=tuple(answers))
+        return Reply(question, answers=tuple(answers), abstained=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What is indexed, with which model, and what changed on disk since."""
+
+    corpus: Path
+    index: Path
+    manifest: Manifest
+    new: list[str]
+    changed: list[str]
+    deleted: list[str]
+    model_matches: bool
+
+    @property
+    def is_stale(self) -> bool:
+        return bool(self.new or self.changed or self.deleted)

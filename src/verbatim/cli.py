@@ -1,0 +1,256 @@
+"""The `verbatim` command: a thin shell over :class:`verbatim.Assistant`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings
+from verbatim.errors import QuestionError, VerbatimError
+
+if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
+    from verbatim.assistant import Assistant
+    from verbatim.indexer import Report
+    from verbatim.types import Reply
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"verbatim: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns every error the user can fix into one line on stderr and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as error:
+            _fail(f"{error.format_message()} (see `verbatim --help`)")
+        except VerbatimError as error:
+            _fail(str(error))
+        except (click.Abort, KeyboardInterrupt):
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=CORPUS_ENV,
+    help=f"Folder of documents to answer from [env {CORPUS_ENV}; default ./corpus].",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=INDEX_ENV,
+    help=f"Folder of the built index [env {INDEX_ENV}; default ./embeddings].",
+)
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    envvar=MODEL_ENV,
+    help=f"Local sentence-transformers model folder [env {MODEL_ENV}; "
+    "default: the packaged all-MiniLM-L6-v2].",
+)
+@click.version_option(package_name="verbatim")
+@click.pass_context
+def cli(
+    ctx: click.Context, corpus: Path | None, index_dir: Path | None, model: Path | None
+) -> None:
+    """Answer questions from your documents with sentences quoted verbatim, each with its source."""
+    ctx.obj = (corpus, index_dir, model)
+
+
+def _assistant(ctx: click.Context) -> Assistant:
+    from verbatim.assistant import Assistant
+
+    assistant = Assistant(Settings.resolve(*ctx.obj))
+    ctx.call_on_close(assistant.close)
+    return assistant
+
+
+class _ProgressLine:
+    """Progress on stderr: one line redrawn in a terminal, one line per stage elsewhere."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._tty:
+            click.echo(f"\r{stage.capitalize()} {done}/{total}\033[K", err=True, nl=False)
+            if done == total:
+                click.echo("", err=True)
+        elif stage != self._stage:
+            click.echo(f"{stage.capitalize()} ({total})...", err=True)
+        self._stage = stage
+
+
+def _print_report(report: Report) -> None:
+    parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
+    parts += [f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
+    click.echo(
+        f"{'Built' if report.rebuilt else 'Updated'} the index: {', '.join(parts)} "
+        f"({report.passages_embedded} passages and {report.sentences_embedded} sentences "
+        f"embedded in {report.seconds:.1f} s)",
+        err=True,
+    )
+    for path, reason in report.skipped:
+        click.echo(f"verbatim: warning: skipped {path}: {reason}", err=True)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Throw the index away and build it again.")
+@click.pass_context
+def index(ctx: click.Context, rebuild: bool) -> None:
+    """Index the corpus (only new and changed files are embedded)."""
+    report = _assistant(ctx).update_index(rebuild=rebuild, progress=_ProgressLine())
+    _print_report(report)
+
+
+@cli.command()
+@click.argument("question", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question on stdout.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many answers at most.",
+)
+@click.option(
+    "--questions",
+    type=click.File("r", encoding="utf-8"),
+    help='JSON-lines file of questions (field "question"); "-" reads stdin.',
+)
+@click.pass_context
+def ask(
+    ctx: click.Context, question: tuple[str, ...], as_json: bool, k: int, questions: IO[str] | None
+) -> None:
+    """Answer QUESTION (or every question in --questions) from the corpus."""
+    if questions is None and not question:
+        raise click.UsageError("give a question, or --questions FILE")
+    if questions is not None and question:
+        raise click.UsageError("give either a question or --questions FILE, not both")
+    texts = _read_questions(questions) if questions is not None else iter([" ".join(question)])
+    assistant = _assistant(ctx)
+    report = assistant.ensure_index(progress=_ProgressLine())
+    if report is not None:
+        _print_report(report)
+    for text in texts:
+        reply = assistant.ask(text, k=k)
+        if as_json:
+            click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+        else:
+            _print_reply(reply)
+
+
+def _read_questions(stream: IO[str]) -> Iterator[str]:
+    name = getattr(stream, "name", "questions")
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            question = item["question"]
+            if not isinstance(question, str):
+                raise TypeError("the question is not a string")
+        except (ValueError, KeyError, TypeError) as error:
+            raise QuestionError(
+                f'{name}, line {number}: expected a JSON object with a "question" string '
+                f"({error.__class__.__name__}: {error})"
+            ) from error
+        yield question
+
+
+def _print_reply(reply: Reply) -> None:
+    click.secho(f"Q: {reply.question}", bold=True)
+    if reply.abstained:
+        click.echo("Not found in your documents.")
+        if reply.nearest:
+            click.echo("Nearest passages, for a look:")
+            for answer in reply.nearest[:2]:
+                source = answer.sources[0]
+                click.echo(f"  - {source.path} › {source.section} › {_lines(source)}")
+        click.echo()
+        return
+    for number, answer in enumerate(reply.answers, start=1):
+        click.echo(f"{number}. {answer.text}")
+        agree = f" · {len(answer.sources)} sources agree" if len(answer.sources) > 1 else ""
+        click.secho(f"   score {answer.score:.2f}{agree}", dim=True)
+        for source in answer.sources:
+            click.secho(f"   ↳ {source.path} › {source.section} › {_lines(source)}", dim=True)
+    click.echo()
+
+
+def _lines(source: Any) -> str:
+    if source.line_start == source.line_end:
+        return f"line {source.line_start}"
+    return f"lines {source.line_start}–{source.line_end}"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show what is indexed, with which model, and what changed since."""
+    state = _assistant(ctx).status()
+    manifest = state.manifest
+    data = {
+        "corpus": str(state.corpus),
+        "index": str(state.index),
+        "model": manifest.model,
+        "model_matches": state.model_matches,
+        "documents": manifest.documents,
+        "passages": manifest.passages,
+        "sentences": manifest.sentences,
+        "built_at": manifest.built_at,
+        "updated_at": manifest.updated_at,
+        "stale": state.is_stale,
+        "new": state.new,
+        "changed": state.changed,
+        "deleted": state.deleted,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    click.echo(f"Corpus:   {state.corpus}")
+    click.echo(
+        f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})"
+    )
+    click.echo(f"Model:    {manifest.model}")
+    click.echo(
+        f"Contents: {manifest.documents} documents, {manifest.passages} passages, "
+        f"{manifest.sentences} sentences"
+    )
+    if not state.model_matches:
+        click.echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
+    if state.is_stale:
+        click.echo(
+            f"Stale:    {len(state.new)} new, {len(state.changed)} changed, "
+            f"{len(state.deleted)} deleted file(s): run `verbatim index`"
+        )
+        for label, paths in (("new", state.new), ("changed", state.changed)):
+            for path in paths:
+                click.echo(f"  {label}: {path}")
+        for path in state.deleted:
+            click.echo(f"  deleted: {path}")
+    else:
+        click.echo("Fresh:    the index matches the corpus")
+
+
+def main() -> None:
+    cli()

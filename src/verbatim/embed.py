@@ -1,0 +1,103 @@
+"""Sentence embeddings with a local sentence-transformers model, imported only when needed."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from verbatim.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Progress = Callable[[int, int], None]
+
+_STEP = 256  # texts per progress report; the model batches further inside
+
+
+def model_fingerprint(model_path: Path) -> str:
+    """A digest of the model's configuration and weight files (names, sizes, small files' bytes),
+    so an index knows which model made its vectors without loading that model."""
+    if not model_path.is_dir():
+        raise ModelError(
+            f"model folder {model_path} does not exist: point --model (or VERBATIM_MODEL) at a "
+            "local sentence-transformers model folder"
+        )
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model_path.rglob("*") if p.is_file()):
+        relative = path.relative_to(model_path).as_posix()
+        if relative.startswith(".") or relative.lower().endswith(".md"):
+            continue
+        size = path.stat().st_size
+        digest.update(f"{relative}\0{size}\0".encode())
+        if size <= 1 << 20:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _load_model(model_path: Path) -> SentenceTransformer:
+    """Load a model once per process, however many assistants use it."""
+    # Never reach for a model hub: everything this program uses is on disk.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(str(model_path), device="cpu")
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"cannot load a sentence-transformers model from {model_path} ({error}): "
+            "point --model at a local sentence-transformers model folder"
+        ) from error
+
+
+class Embedder:
+    """Encodes texts to unit-length float32 vectors (so inner product is cosine similarity)."""
+
+    def __init__(self, model_path: Path) -> None:
+        self.model_path = model_path.resolve()
+        self.fingerprint = model_fingerprint(self.model_path)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        return _load_model(self.model_path)
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        get_dimension = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension  # sentence-transformers before 6
+        )
+        size = get_dimension()
+        if size is None:
+            raise ModelError(f"model {self.model_path} does not say its embedding dimension")
+        return int(size)
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Unit vectors for ``texts``, shape (len(texts), dimension)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), _STEP):
+            parts.append(
+                self.model.encode(
+                    list(texts[start : start + _STEP]),
+                    batch_size=32,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress is not None:
+                progress(min(start + _STEP, len(texts)), len(texts))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)

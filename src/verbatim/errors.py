@@ -1,0 +1,29 @@
+"""Exceptions the library raises; the CLI and the chat app turn them into one-line messages."""
+
+
+class VerbatimError(Exception):
+    """A problem the user can fix; the message says what to do."""
+
+
+class CorpusError(VerbatimError):
+    """The corpus folder is missing or unusable."""
+
+
+class ModelError(VerbatimError):
+    """The embedding model cannot be found or loaded."""
+
+
+class IndexMissingError(VerbatimError):
+    """There is no index yet."""
+
+
+class IndexDamagedError(VerbatimError):
+    """The index files are unreadable or out of step with each other."""
+
+
+class RebuildRequiredError(VerbatimError):
+    """The index was built with another model or chunker and must be rebuilt."""
+
+
+class QuestionError(VerbatimError):
+    """A question (or a question file) cannot be used as given."""

@@ -1,0 +1,207 @@
+"""The index directory: a manifest, one SQLite store and two FAISS files, kept in step.
+
+Commit points make every write atomic:
+- an update changes the store inside one SQLite transaction that also bumps its ``generation``;
+  the vector files of the new generation are written (and synced) before that commit, and the
+  old generation's files are removed only after it, so a crash at any moment leaves a readable
+  pair;
+- a rebuild writes a whole new store and its vector files beside the old ones, and switches to
+  them by atomically replacing ``manifest.json``, which names the store in use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
+from verbatim.store import Store
+from verbatim.vectors import VectorIndex
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+REBUILD = "run `verbatim index --rebuild`"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the index is and how it was made; ``store`` names the SQLite file in use."""
+
+    format: int
+    store: str
+    model: str
+    model_fingerprint: str
+    dimension: int
+    chunker_version: int
+    built_at: str
+    updated_at: str
+    documents: int = 0
+    passages: int = 0
+    sentences: int = 0
+
+    @classmethod
+    def read(cls, directory: Path) -> Manifest:
+        path = directory / MANIFEST
+        if not path.exists():
+            raise IndexMissingError(f"there is no index in {directory}: run `verbatim index`")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            manifest = cls(**data)
+        except (OSError, ValueError, TypeError) as error:
+            raise IndexDamagedError(f"the index manifest {path} is damaged: {REBUILD}") from error
+        if manifest.format != FORMAT:
+            raise RebuildRequiredError(
+                f"the index in {directory} has format {manifest.format}, this Verbatim reads "
+                f"format {FORMAT}: {REBUILD}"
+            )
+        return manifest
+
+    def write(self, directory: Path) -> None:
+        _write_atomically(directory / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_store_name() -> str:
+    return f"store-{secrets.token_hex(4)}.sqlite"
+
+
+class Index:
+    """An open index: the store and the passage and sentence vectors of one generation."""
+
+    def __init__(
+        self,
+        directory: Path,
+        manifest: Manifest,
+        store: Store,
+        passages: VectorIndex,
+        sentences: VectorIndex,
+    ) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.store = store
+        self.passage_vectors = passages
+        self.sentence_vectors = sentences
+
+    @property
+    def generation(self) -> int:
+        return int(self.store.get_meta("generation") or 0)
+
+    def vector_paths(self, generation: int) -> tuple[Path, Path]:
+        stem = Path(self.manifest.store).stem
+        return (
+            self.directory / f"{stem}.g{generation}.passages.faiss",
+            self.directory / f"{stem}.g{generation}.sentences.faiss",
+        )
+
+    @classmethod
+    def open(cls, directory: Path) -> Index:
+        """Open the index in ``directory``, checking that its parts agree."""
+        manifest = Manifest.read(directory)
+        store_path = directory / manifest.store
+        if not store_path.is_file():
+            raise IndexDamagedError(f"the index database {store_path} is missing: {REBUILD}")
+        store = Store(store_path)
+        try:
+            index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
+            passage_path, sentence_path = index.vector_paths(index.generation)
+            for path in (passage_path, sentence_path):
+                if not path.is_file():
+                    raise IndexDamagedError(f"the vector file {path.name} is missing: {REBUILD}")
+            index.passage_vectors = VectorIndex.load(passage_path)
+            index.sentence_vectors = VectorIndex.load(sentence_path)
+            index.check()
+        except BaseException:
+            store.close()
+            raise
+        return index
+
+    @classmethod
+    def create(cls, directory: Path, manifest: Manifest) -> Index:
+        """A new, empty index whose store sits beside any current one until it is committed."""
+        directory.mkdir(parents=True, exist_ok=True)
+        store = Store(directory / manifest.store)
+        with store.transaction():
+            store.set_meta("generation", "0")
+        return cls(
+            directory,
+            manifest,
+            store,
+            VectorIndex.empty(manifest.dimension),
+            VectorIndex.empty(manifest.dimension),
+        )
+
+    def check(self) -> None:
+        """Raise if vectors and rows are out of step or the dimension is not the manifest's."""
+        _, passages, sentences = self.store.counts()
+        for vectors, rows, name in (
+            (self.passage_vectors, passages, "passage"),
+            (self.sentence_vectors, sentences, "sentence"),
+        ):
+            if vectors.dimension != self.manifest.dimension:
+                raise IndexDamagedError(
+                    f"the {name} vectors have dimension {vectors.dimension}, the manifest says "
+                    f"{self.manifest.dimension}: {REBUILD}"
+                )
+            if len(vectors) != rows:
+                raise IndexDamagedError(
+                    f"the index holds {len(vectors)} {name} vectors for {rows} {name}s: {REBUILD}"
+                )
+
+    def commit_vectors(self) -> None:
+        """Write this generation + 1's vector files; the caller then commits the store with
+        :meth:`bump_generation` inside its transaction."""
+        for vectors, path in zip(
+            (self.passage_vectors, self.sentence_vectors),
+            self.vector_paths(self.generation + 1),
+            strict=True,
+        ):
+            vectors.save(path)
+
+    def bump_generation(self) -> None:
+        self.store.set_meta("generation", str(self.generation + 1))
+
+    def publish(self) -> None:
+        """Make this index the one in use (the manifest names it) and delete stale files."""
+        documents, passages, sentences = self.store.counts()
+        self.manifest = Manifest(
+            **{
+                **asdict(self.manifest),
+                "updated_at": now(),
+                "documents": documents,
+                "passages": passages,
+                "sentences": sentences,
+            }
+        )
+        self.manifest.write(self.directory)
+        keep = {self.manifest.store, *(p.name for p in self.vector_paths(self.generation))}
+        for path in self.directory.iterdir():
+            if path.name.startswith("store-") and not any(
+                path.name == name or path.name.startswith(name + "-") for name in keep
+            ):
+                path.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Delete an index that was never published (a failed or interrupted rebuild)."""
+        self.store.close()
+        stem = Path(self.manifest.store).stem
+        for path in self.directory.glob(f"{stem}*"):
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.store.close()

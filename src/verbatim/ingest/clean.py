@@ -1,0 +1,62 @@
+"""Citation-marker removal that remembers where every kept character came from."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+# Wikipedia-style reference and maintenance markers: [26], [26][27], [a], [note 3],
+# [citation needed], [ dubious – discuss ], 2010[update] ... Editorial text such as "[sic]" or
+# a bracketed word in prose ("[bold]") is kept: it belongs to the sentence.
+CITATION_MARKER = re.compile(
+    r"\[\s*(?:"
+    r"\d{1,4}(?:\s*[,–-]\s*\d{1,4})*"
+    r"|[a-z]"
+    r"|(?:note|nb|n|lower-alpha|upper-alpha)\s*\d{1,3}"
+    r"|citation needed|dubious\s*[–—-]\s*discuss|clarification needed|verification needed"
+    r"|failed verification|better source needed|page needed|full citation needed"
+    r"|not in citation given|dead link|update|needs update|when\?|who\?|which\?|why\?"
+    r"|by whom\?|according to whom\?|where\?|original research\?|unreliable source\?"
+    r"|improper synthesis\?|vague|specify|disputed\s*[–—-]\s*discuss|clarify"
+    r")\s*\]",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    """Text with markers removed, plus a map from each kept character to the original text.
+
+    The map is stored as runs (clean offset, original offset) so it stays small for huge files.
+    """
+
+    text: str
+    clean_starts: tuple[int, ...]
+    original_starts: tuple[int, ...]
+
+    def to_original(self, index: int) -> int:
+        """Original offset of the kept character at ``index`` of :attr:`text`."""
+        run = bisect_right(self.clean_starts, index) - 1
+        return self.original_starts[run] + (index - self.clean_starts[run])
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``[start, end)`` span of the non-empty clean span ``[start, end)``."""
+        return self.to_original(start), self.to_original(end - 1) + 1
+
+
+def strip_citations(text: str, offset: int = 0) -> CleanText:
+    """Remove citation markers from ``text``, whose first character is at ``offset`` originally."""
+    pieces: list[str] = []
+    clean_starts: list[int] = [0]
+    original_starts: list[int] = [offset]
+    kept = 0
+    position = 0
+    for match in CITATION_MARKER.finditer(text):
+        pieces.append(text[position : match.start()])
+        kept += match.start() - position
+        position = match.end()
+        clean_starts.append(kept)
+        original_starts.append(offset + position)
+    pieces.append(text[position:])
+    return CleanText("".join(pieces), tuple(clean_starts), tuple(original_starts))

@@ -1,0 +1,100 @@
+"""Finding the corpus files and reading them as text, whatever their encoding."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from verbatim.errors import CorpusError
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+
+
+class UnreadableFileError(Exception):
+    """A corpus file that cannot be read as text; it is skipped with a warning."""
+
+
+def discover(corpus: Path) -> list[str]:
+    """Relative POSIX paths of the indexable files under ``corpus``, sorted.
+
+    Hidden files and folders and editor leftovers (``.#x``, ``x~``, ``#x#``) are passed over;
+    symbolic links to folders are not followed, so link loops cannot trap the walk.
+    """
+    if not corpus.is_dir():
+        raise CorpusError(
+            f"corpus folder {corpus} does not exist: create it and put .txt or .md files in it, "
+            "or point --corpus at your documents"
+        )
+    return sorted(_walk(corpus))
+
+
+def _walk(corpus: Path) -> Iterator[str]:
+    for folder, subfolders, names in os.walk(corpus, followlinks=False):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in names:
+            if _is_leftover(name) or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            path = Path(folder, name)
+            if path.is_file():
+                yield path.relative_to(corpus).as_posix()
+
+
+def _is_leftover(name: str) -> bool:
+    return name.startswith((".", "#")) or name.endswith(("~", "#"))
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+_LATIN_CODE_PAGES = (
+    "cp1250", "cp1252", "cp1257", "latin_1", "iso8859", "mac_latin2", "mac_roman",
+    "mac_iceland", "mac_turkish", "cp775", "cp850", "cp437",
+)  # fmt: skip
+
+
+def decode(data: bytes) -> str:
+    """Decode file bytes: a BOM if present, else UTF-8, else the best charset guess.
+
+    Raises :class:`UnreadableFileError` for binary data.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:8192]:
+        raise UnreadableFileError("binary content (NUL bytes), not text")
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableFileError("not text in any encoding recognised")
+    if best.encoding.startswith(_LATIN_CODE_PAGES):
+        # Bytes alone cannot tell the Latin-script code pages apart; Windows-1252 (a superset
+        # of ISO 8859-1) is by far the most common of them.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return str(best)
+
+
+def read_text(path: Path) -> str:
+    """Read one corpus file as text."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UnreadableFileError(error.strerror or str(error)) from error
+    if b"\x00" in data[:8192] and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        raise UnreadableFileError("binary content (NUL bytes), not text")
+    return decode(data)

@@ -1,0 +1,123 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (FTS5 BM25) search over sentences and passages,
+pooled into candidate sentences that each carry the evidence for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from verbatim.index import Index
+from verbatim.store import PassageRecord, SentenceRecord
+
+DENSE_SENTENCES = 50
+DENSE_PASSAGES = 20
+LEXICAL_SENTENCES = 50
+LEXICAL_PASSAGES = 20
+LEXICAL_SCORED = 200  # lexical hits whose BM25 is kept as evidence; rows further down score 0
+PASSAGES_EXPANDED = 8  # best passages whose every sentence becomes a candidate
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words that carry no topic: left out of lexical queries so they do not swamp rarer terms.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves many much name named called""".split()
+)
+
+
+def query_terms(question: str) -> list[str]:
+    """The question's content words, lower-cased, in order, without repeats."""
+    words = (w.casefold() for w in _WORD.findall(question))
+    return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A sentence that may answer the question, with the evidence for it.
+
+    Cosines are between unit vectors (the question and the sentence, or its passage); lexical
+    scores are BM25 divided by the best BM25 of any row (0 when the row is not among the best
+    lexical hits).
+    """
+
+    sentence: SentenceRecord
+    passage: PassageRecord
+    sentence_cosine: float
+    passage_cosine: float
+    sentence_lexical: float
+    passage_lexical: float
+
+
+class Retriever:
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def candidates(self, question: str, vector: np.ndarray) -> list[Candidate]:
+        """Candidate sentences for ``question`` (whose embedding is ``vector``), unordered."""
+        index, store = self.index, self.index.store
+        terms = query_terms(question)
+        dense_sentences = index.sentence_vectors.search(vector, DENSE_SENTENCES)
+        dense_passages = index.passage_vectors.search(vector, DENSE_PASSAGES)
+        sentence_bm25 = store.search_text("sentences", terms, LEXICAL_SCORED)
+        passage_bm25 = store.search_text("passages", terms, LEXICAL_SCORED)
+        lexical_sentences = sentence_bm25[:LEXICAL_SENTENCES]
+        lexical_passages = passage_bm25[:LEXICAL_PASSAGES]
+
+        expanded = _interleave(
+            [i for i, _ in dense_passages], [i for i, _ in lexical_passages], PASSAGES_EXPANDED
+        )
+        sentence_ids = {i for i, _ in dense_sentences} | {i for i, _ in lexical_sentences}
+        sentences = store.sentences(sentence_ids)
+        for record in store.sentences_of_passages(expanded):
+            sentences[record.id] = record
+        if not sentences:
+            return []
+        passages = store.passages({s.passage_id for s in sentences.values()})
+
+        sentence_ids_list = list(sentences)
+        passage_ids_list = list(passages)
+        sentence_cos = index.sentence_vectors.vectors(sentence_ids_list) @ vector
+        passage_cos = dict(
+            zip(
+                passage_ids_list,
+                index.passage_vectors.vectors(passage_ids_list) @ vector,
+                strict=True,
+            )
+        )
+        sentence_lexical = _normalised(sentence_bm25)
+        passage_lexical = _normalised(passage_bm25)
+        return [
+            Candidate(
+                sentence=sentences[sid],
+                passage=passages[sentences[sid].passage_id],
+                sentence_cosine=float(cos),
+                passage_cosine=float(passage_cos[sentences[sid].passage_id]),
+                sentence_lexical=sentence_lexical.get(sid, 0.0),
+                passage_lexical=passage_lexical.get(sentences[sid].passage_id, 0.0),
+            )
+            for sid, cos in zip(sentence_ids_list, sentence_cos, strict=True)
+        ]
+
+
+def _interleave(first: list[int], second: list[int], limit: int) -> list[int]:
+    """Up to ``limit`` distinct ids taken alternately from two rankings."""
+    chosen: dict[int, None] = {}
+    for pair in zip(first, second, strict=False):
+        for item in pair:
+            chosen.setdefault(item)
+    for item in first + second:
+        chosen.setdefault(item)
+    return list(chosen)[:limit]
+
+
+def _normalised(hits: list[tuple[int, float]]) -> dict[int, float]:
+    """Scores divided by the best one, so they fall in [0, 1] whatever the corpus."""
+    best = max((score for _, score in hits), default=0.0)
+    return {i: score / best for i, score in hits} if best > 0 else {}

@@ -1,0 +1,111 @@
+"""The data that flows through Verbatim: documents, sentences, passages, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence (or table row, or list item) as shown to the user.
+
+    ``char_start``/``char_end`` index the original file text; ``line_start``/``line_end`` are the
+    1-based, inclusive lines of the original file that hold it.
+    """
+
+    text: str
+    char_start: int
+    char_end: int
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A section-aware group of consecutive sentences that never crosses a heading."""
+
+    section: str
+    sentences: tuple[Sentence, ...]
+    header: str = ""  # a table's header row, repeated for context in each table passage
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    @property
+    def char_start(self) -> int:
+        return self.sentences[0].char_start
+
+    @property
+    def char_end(self) -> int:
+        return self.sentences[-1].char_end
+
+    @property
+    def line_start(self) -> int:
+        return self.sentences[0].line_start
+
+    @property
+    def line_end(self) -> int:
+        return self.sentences[-1].line_end
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed source file: its path relative to the corpus, title and passages."""
+
+    path: str
+    title: str
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an answer sentence stands: file (relative to the corpus), section and lines."""
+
+    path: str
+    section: str
+    line_start: int
+    line_end: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "section": self.section,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A sentence quoted verbatim, with the passage around it and every place it stands."""
+
+    text: str
+    score: float
+    context: str
+    sources: tuple[Source, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "score": round(self.score, 4),
+            "context": self.context,
+            "sources": [s.to_dict() for s in self.sources],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Everything Verbatim says to one question."""
+
+    question: str
+    answers: tuple[Answer, ...]
+    abstained: bool
+    nearest: tuple[Answer, ...] = field(default=())  # shown for a look when abstaining
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answers": [a.to_dict() for a in self.answers],
+        }
