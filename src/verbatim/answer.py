@@ -44,7 +44,8 @@ def rank(candidates: list[Candidate]) -> list[Ranked]:
 
 
 def should_abstain(ranked: list[Ranked]) -> bool:
-    return not ranked or ranked[0].score < ABSTAIN_BELOW
+    closest = max((r.candidate.sentence_cosine for r in ranked), default=0.0)
+    return closest < ABSTAIN_BELOW
 
 
 def build_answers(store: Store, ranked: list[Ranked]) -> list[Answer]:

@@ -1,0 +1,180 @@
+"""Incremental, atomic indexing with the real model, SQLite file and FAISS index."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from verbatim.assistant import Assistant
+from verbatim.config import Settings
+from verbatim.embed import Embedder
+from verbatim.errors import IndexDamagedError, RebuildRequiredError
+from verbatim.index import Index
+
+FELINES = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
+VOLCANOES = "# Volcanoes\n\nMount Etna is the most active volcano in Europe.\n"
+RIVERS = "# Rivers\n\nThe Danube flows through ten countries before reaching the Black Sea.\n"
+
+
+def answer_texts(assistant: Assistant, question: str) -> list[str]:
+    return [a.text for a in assistant.ask(question, k=3).answers]
+
+
+def test_first_index_then_nothing_to_do(assistant: Assistant, write_files) -> None:
+    write_files({"cats.md": FELINES, "geo/volcanoes.md": VOLCANOES})
+    report = assistant.update_index()
+    assert report.rebuilt
+    assert sorted(report.added) == ["cats.md", "geo/volcanoes.md"]
+    assert report.sentences_embedded == 2
+    again = assistant.update_index()
+    assert (again.added, again.updated, again.removed, again.unchanged) == ([], [], [], 2)
+    assert again.passages_embedded == again.sentences_embedded == 0
+
+
+def test_add_change_and_delete_files(assistant: Assistant, write_files, settings) -> None:
+    write_files({"cats.md": FELINES, "volcanoes.md": VOLCANOES})
+    assistant.update_index()
+
+    write_files({"rivers.md": RIVERS})
+    report = assistant.update_index()
+    assert report.added == ["rivers.md"] and report.unchanged == 2
+    assert report.sentences_embedded == 1  # only the new file is embedded
+    assert "Danube" in answer_texts(assistant, "How many countries does the Danube cross?")[0]
+
+    write_files({"volcanoes.md": "# Volcanoes\n\nStromboli erupts every few minutes.\n"})
+    report = assistant.update_index()
+    assert report.updated == ["volcanoes.md"]
+    top = answer_texts(assistant, "Which volcano erupts every few minutes?")[0]
+    assert top == "Stromboli erupts every few minutes."
+    assert all("Etna" not in text for text in answer_texts(assistant, "Mount Etna volcano"))
+
+    (settings.corpus / "cats.md").unlink()
+    report = assistant.update_index()
+    assert report.removed == ["cats.md"]
+    assert all("cat" not in t for t in answer_texts(assistant, "When were cats domesticated?"))
+    documents, passages, sentences = assistant.index.store.counts()
+    assert (documents, len(assistant.index.passage_vectors)) == (2, passages)
+    assert len(assistant.index.sentence_vectors) == sentences == 2
+
+
+def test_touched_but_unchanged_file_is_not_embedded_again(
+    assistant: Assistant, write_files, settings
+) -> None:
+    write_files({"cats.md": FELINES})
+    assistant.update_index()
+    os.utime(settings.corpus / "cats.md", ns=(1, 1))
+    report = assistant.update_index()
+    assert report.unchanged == 1 and report.sentences_embedded == 0
+    assert assistant.status().is_stale is False
+
+
+def test_unreadable_file_is_skipped_with_its_reason(assistant: Assistant, write_files) -> None:
+    write_files({"cats.md": FELINES, "photo.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00"})
+    report = assistant.update_index()
+    assert report.added == ["cats.md"]
+    assert report.skipped == [("photo.txt", "binary content (NUL bytes), not text")]
+
+
+def test_an_interrupted_update_leaves_the_previous_index_usable(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files({"cats.md": FELINES})
+    assistant.update_index()
+    write_files({"volcanoes.md": VOLCANOES})
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut while writing vectors")
+
+    monkeypatch.setattr("verbatim.vectors.VectorIndex.save", crash)
+    with pytest.raises(RuntimeError):
+        assistant.update_index()
+    monkeypatch.undo()
+
+    assistant.close()
+    index = Index.open(assistant.settings.index)  # opens cleanly, still the old content
+    assert index.store.counts() == (1, 1, 1)
+    index.close()
+    report = assistant.update_index()
+    assert report.added == ["volcanoes.md"]
+
+
+def test_an_interrupted_rebuild_keeps_the_old_index(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files({"cats.md": FELINES})
+    assistant.update_index()
+    before = sorted(p.name for p in assistant.settings.index.iterdir())
+
+    def crash(self: Index) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Index, "publish", crash)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.update_index(rebuild=True)
+    monkeypatch.undo()
+    assert sorted(p.name for p in assistant.settings.index.iterdir()) == before
+    assert "7500 BC" in answer_texts(assistant, "When was the cat domesticated?")[0]
+
+
+def test_a_model_change_asks_for_a_rebuild(
+    assistant: Assistant, write_files, settings: Settings, tmp_path
+) -> None:
+    write_files({"cats.md": FELINES})
+    assistant.update_index()
+    other_model = tmp_path / "other-model"
+    other_model.mkdir()
+    for path in settings.model.rglob("*"):
+        if path.is_file():
+            target = other_model / path.relative_to(settings.model)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    (other_model / "config.json").unlink()
+    config = json.loads((settings.model / "config.json").read_text())
+    config["note"] = "a fine-tuned variant"
+    (other_model / "config.json").write_text(json.dumps(config))
+
+    changed = Assistant(Settings(settings.corpus, settings.index, other_model))
+    with pytest.raises(RebuildRequiredError, match="--rebuild"):
+        changed.update_index()
+    with pytest.raises(RebuildRequiredError, match="--rebuild"):
+        changed.ask("When was the cat domesticated?")
+    assert changed.update_index(rebuild=True).rebuilt
+    assert changed.ask("When was the cat domesticated?").answers
+    changed.close()
+
+
+@pytest.mark.parametrize("damage", ["manifest", "store", "vectors", "out_of_step"])
+def test_a_damaged_index_is_reported_with_the_fix(
+    assistant: Assistant, write_files, damage: str
+) -> None:
+    write_files({"cats.md": FELINES, "volcanoes.md": VOLCANOES})
+    assistant.update_index()
+    index = Index.open(assistant.settings.index)
+    passages_file, sentences_file = index.vector_paths(index.generation)
+    store_file = index.store.path
+    if damage == "out_of_step":
+        index.sentence_vectors.remove([index.sentence_vectors.ids()[0]])
+        index.sentence_vectors.save(sentences_file)
+    index.close()
+    assistant.close()
+    if damage == "manifest":
+        (assistant.settings.index / "manifest.json").write_text("{not json")
+    elif damage == "store":
+        for suffix in ("-wal", "-shm"):
+            store_file.with_name(store_file.name + suffix).unlink(missing_ok=True)
+        store_file.write_bytes(b"garbage" * 100)
+    elif damage == "vectors":
+        passages_file.write_bytes(passages_file.read_bytes()[:100])
+    with pytest.raises(IndexDamagedError, match="verbatim index --rebuild"):
+        assistant.ask("cats")
+    assistant.close()
+    assert assistant.update_index(rebuild=True).rebuilt
+    assert assistant.ask("When was the cat domesticated?").answers
+
+
+def test_embeddings_are_unit_length(settings: Settings) -> None:
+    vectors = Embedder(settings.model).encode(["a cat", "a volcano in Sicily"])
+    assert vectors.shape == (2, 384)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-5
