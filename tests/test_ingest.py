@@ -176,3 +176,19 @@ def test_discover_finds_text_and_markdown_recursively(tmp_path: Path) -> None:
 def test_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="does not exist"):
         discover(tmp_path / "nowhere")
+
+
+def test_wrapped_lines_join_but_long_lines_are_paragraphs_of_their_own() -> None:
+    wrapped = "A sentence that is wrapped\nacross two lines. Another.\n"
+    first, second = sentences(parse_document("w.txt", wrapped))
+    assert (first.text, first.line_start, first.line_end) == (
+        "A sentence that is wrapped across two lines.",
+        1,
+        2,
+    )
+    assert second.text == "Another."
+    long_line = "Iran sent advisers to Baghdad in June 2014 to organise a counterattack. " * 3
+    unwrapped = f"This section needs to be updated.(January 2022) |\n{long_line.strip()}\n"
+    found = sentences(parse_document("u.txt", unwrapped))
+    assert found[0].text == "This section needs to be updated.(January 2022) |"
+    assert (found[0].line_end, found[1].line_start) == (1, 2)

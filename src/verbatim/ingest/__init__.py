@@ -11,7 +11,7 @@ from verbatim.ingest.structure import BlockKind, parse_layout
 from verbatim.types import Document
 
 # Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 __all__ = ["CHUNKER_VERSION", "UnreadableFileError", "discover", "parse_document", "read_text"]
 

@@ -88,9 +88,21 @@ class _Sections:
         return SECTION_SEPARATOR.join(name for _, name in self._stack)
 
 
+WRAP_WIDTH = 120
+
+
+def _is_hard_wrapped(lines: list[_Line]) -> bool:
+    """True when the text is wrapped at a fixed width, so a line break inside a paragraph is
+    just wrapping. In text with one long line per paragraph (and often no blank lines between
+    them), every line break ends a paragraph instead."""
+    lengths = sorted(len(line.text) for line in lines if line.text.strip())
+    return not lengths or lengths[int(len(lengths) * 0.95)] <= WRAP_WIDTH
+
+
 def parse_layout(text: str) -> Layout:
     """Split ``text`` into blocks, each tagged with the heading path it stands under."""
     lines = _lines(text)
+    wrapped = _is_hard_wrapped(lines)
     sections = _Sections()
     blocks: list[Block] = []
     paragraph: list[_Line] = []
@@ -144,6 +156,8 @@ def parse_layout(text: str) -> Layout:
                 Block(BlockKind.LIST_ITEM, line.start + item.end(), line.end, sections.path)
             )
             continue
+        if not wrapped:
+            end_paragraph()
         paragraph.append(line)
     end_paragraph()
     return Layout(sections.title, tuple(blocks))
