@@ -8,13 +8,14 @@ sentences (RRF of dense and BM25: answer@1 0.674, answer@3 0.846).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from verbatim.assistant import Assistant
+from verbatim.assistant import Assistant, is_follow_up
 from verbatim.config import Settings, packaged_model_path
-from verbatim.evaluate import load_questions, run
+from verbatim.evaluate import contains_answer, load_questions, run
 
 from .conftest import shared_path
 
@@ -52,3 +53,35 @@ def test_questions_about_another_corpus_are_abstained(bundled: Assistant) -> Non
     abstained = sum(r.abstained for r in replies) / len(replies)
     print(f"abstained on {abstained:.3f} of {len(replies)} off-corpus questions")
     assert abstained >= 0.85  # measured 0.91
+
+
+def test_seed_conversations_follow_up_turns(bundled: Assistant) -> None:
+    path = shared_path("eval/seed-conversations.jsonl")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        conversation = bundled.conversation()
+        for turn in json.loads(line)["turns"]:
+            reply = conversation.ask(turn["question"])
+            assert reply.answers, turn["question"]
+            assert contains_answer(reply.answers[0].text, turn["answers"]), turn["question"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When was he assassinated?", True),
+        ("What did they do there?", True),
+        ("Who commanded the Quds Force?", False),
+        ("Which militias fought in Tikrit?", False),
+    ],
+)
+def test_follow_up_questions_are_recognised(question: str, expected: bool) -> None:
+    assert is_follow_up(question) is expected
+
+
+def test_a_follow_up_uses_the_conversation(bundled: Assistant) -> None:
+    conversation = bundled.conversation()
+    conversation.ask("Who was the commander of Iran's Quds Force during the intervention?")
+    reply = conversation.ask("When was he assassinated?")
+    assert "assassination" in reply.answers[0].text and "Quds Force" in reply.answers[0].text
+    alone = bundled.ask("When was he assassinated?")
+    assert not alone.answers or "Quds Force" not in alone.answers[0].text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,19 +83,64 @@ class Assistant:
             self._index = None
 
     # -- questions -------------------------------------------------------------------------
-    def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
-        """Up to ``k`` answers to ``question``, best first, or an abstention."""
+    def ask(self, question: str, k: int = DEFAULT_ANSWERS, *, context: str = "") -> Reply:
+        """Up to ``k`` answers to ``question``, best first, or an abstention.
+
+        ``context`` (earlier questions of a conversation) is searched together with the
+        question, so that "When was he assassinated?" finds who "he" is.
+        """
         question = " ".join(question.split())
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
         index = self.index
         indexer.check_compatible(index.manifest, self.embedder)
-        vector = self.embedder.encode([question[:MAX_QUESTION_CHARS]])[0]
-        ranked = rank(Retriever(index).candidates(question, vector))
+        query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
+        vector = self.embedder.encode([query])[0]
+        ranked = rank(Retriever(index).candidates(query, vector))
         answers = build_answers(index.store, ranked[: max(k, 0)])
         if should_abstain(ranked):
             return Reply(question, answers=(), abstained=True, nearest=tuple(answers))
         return Reply(question, answers=tuple(answers), abstained=False)
+
+    def conversation(self) -> Conversation:
+        """A chat session in which follow-up questions are read in the light of earlier ones."""
+        return Conversation(self)
+
+
+class Conversation:
+    """Questions asked one after another, where a follow-up may lean on an earlier question.
+
+    A question that refers back (a pronoun such as "he", "it" or "there") is searched together
+    with the last question that stood on its own, which names what it refers to.
+    """
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.turns: list[Reply] = []
+        self._topic = ""  # the last question that did not lean on an earlier one
+
+    def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
+        follows_up = bool(self._topic) and is_follow_up(question)
+        reply = self.assistant.ask(question, k, context=self._topic if follows_up else "")
+        if not follows_up:
+            self._topic = reply.question
+        self.turns.append(reply)
+        return reply
+
+    def clear(self) -> None:
+        self.turns.clear()
+        self._topic = ""
+
+
+_REFERRING = frozenset(
+    "he him his she her hers they them their theirs it its this that these those there "
+    "latter former".split()
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """True when the question refers to something it does not name."""
+    return any(word in _REFERRING for word in re.findall(r"[a-z]+", question.casefold()))
 
 
 @dataclass(frozen=True, slots=True)
