@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SAMPLE_QUESTION := Who was the commander of Iran's Quds Force during the intervention?
 
 .PHONY: run test lint bench clean
 
@@ -15,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The chat app on the bundled corpus; it builds the index on first run.
 run: $(STAMP)
-	$(BIN)/verbatim index
-	$(BIN)/verbatim ask "$(SAMPLE_QUESTION)"
+	$(BIN)/verbatim chat
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

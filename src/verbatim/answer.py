@@ -17,8 +17,10 @@ WEIGHTS = {
     "sentence_lexical": 0.20,
     "passage_lexical": 0.10,
 }
-# Below this best score the documents almost surely do not hold the answer.
-ABSTAIN_BELOW = 0.40
+# When no candidate sentence comes this close to the question (cosine similarity), the documents
+# almost surely do not hold the answer. Measured on squad-dev: 0.08% of its questions fall below
+# it on their own corpus, 85% when asked of the unrelated bundled corpus (0.40: 0.9% and 91%).
+ABSTAIN_BELOW = 0.35
 
 
 def score(candidate: Candidate) -> float:

@@ -10,10 +10,11 @@ from verbatim import indexer
 from verbatim.answer import build_answers, rank, should_abstain
 from verbatim.config import Settings
 from verbatim.embed import Embedder
-from verbatim.errors import IndexMissingError, QuestionError
+from verbatim.errors import CorpusError, IndexMissingError, QuestionError
 from verbatim.index import Index, Manifest
+from verbatim.ingest import UnreadableFileError, read_text
 from verbatim.retrieve import Retriever
-from verbatim.types import Reply
+from verbatim.types import Reply, Source
 
 DEFAULT_ANSWERS = 3
 MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
@@ -76,6 +77,17 @@ class Assistant:
             deleted=[r.path for r in plan.deleted],
             model_matches=index.manifest.model_fingerprint == self.embedder.fingerprint,
         )
+
+    def excerpt(self, source: Source, around: int = 12) -> Excerpt:
+        """The lines of the original file around ``source``, for reading an answer in place."""
+        try:
+            text = read_text(self.settings.corpus / source.path)
+        except UnreadableFileError as error:
+            raise CorpusError(f"cannot read {source.path}: {error}") from error
+        lines = text.splitlines()
+        first = max(source.line_start - around, 1)
+        last = min(source.line_end + around, len(lines))
+        return Excerpt(source, first, tuple(lines[first - 1 : last]))
 
     def close(self) -> None:
         if self._index is not None:
@@ -141,6 +153,15 @@ _REFERRING = frozenset(
 def is_follow_up(question: str) -> bool:
     """True when the question refers to something it does not name."""
     return any(word in _REFERRING for word in re.findall(r"[a-z]+", question.casefold()))
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """Lines ``first_line``... of a source's file, which hold the source's lines."""
+
+    source: Source
+    first_line: int
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

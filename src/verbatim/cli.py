@@ -43,7 +43,7 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, invoke_without_command=True)
 @click.option(
     "--corpus",
     type=click.Path(file_okay=False, path_type=Path),
@@ -69,8 +69,13 @@ class _Group(click.Group):
 def cli(
     ctx: click.Context, corpus: Path | None, index_dir: Path | None, model: Path | None
 ) -> None:
-    """Answer questions from your documents with sentences quoted verbatim, each with its source."""
+    """Answer questions from your documents with sentences quoted verbatim, each with its source.
+
+    Without a command, opens the chat app.
+    """
     ctx.obj = (corpus, index_dir, model)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
 
 
 def _assistant(ctx: click.Context) -> Assistant:
@@ -250,6 +255,15 @@ def status(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"  deleted: {path}")
     else:
         click.echo("Fresh:    the index matches the corpus")
+
+
+@cli.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Open the chat app (the default command)."""
+    from verbatim.tui.app import run
+
+    run(Settings.resolve(*ctx.obj))
 
 
 def main() -> None:

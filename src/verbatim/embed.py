@@ -68,6 +68,10 @@ class Embedder:
         self.model_path = model_path.resolve()
         self.fingerprint = model_fingerprint(self.model_path)
 
+    def load(self) -> None:
+        """Load the model now rather than at the first encode."""
+        _load_model(self.model_path)
+
     @property
     def model(self) -> SentenceTransformer:
         return _load_model(self.model_path)

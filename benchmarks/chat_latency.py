@@ -1,0 +1,73 @@
+"""How quickly the chat app accepts input, and how quickly answers appear after enter.
+
+Drives the real app headless (Textual's Pilot) on the bundled corpus with its index already
+built, from a fresh interpreter, and prints medians over a few questions:
+
+    .venv/bin/python benchmarks/chat_latency.py [--corpus DIR --index DIR]
+
+"launch → input" runs from the start of this process (imports included) until the question
+box has focus; "enter → answers" from pressing enter until the answer cards are mounted.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from verbatim.config import Settings  # noqa: E402
+from verbatim.tui.app import VerbatimApp  # noqa: E402
+from verbatim.tui.widgets.answer_card import AnswerCard  # noqa: E402
+from verbatim.tui.widgets.chat_input import ChatInput  # noqa: E402
+from verbatim.tui.widgets.transcript import Exchange  # noqa: E402
+
+QUESTIONS = [
+    "Who was the commander of Iran's Quds Force during the intervention?",
+    "Which town did hundreds of Iranian soldiers help the Peshmerga retake in August 2014?",
+    "How much did Iran spend on military aid to Iraq?",
+    "Which Hezbollah technical specialist was killed near Mosul in July 2014?",
+    "For how many days was the town of Amirli besieged by ISIL?",
+]
+
+
+async def measure(settings: Settings) -> tuple[float, float, list[float]]:
+    app = VerbatimApp(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        while not isinstance(app.focused, ChatInput):
+            await asyncio.sleep(0.005)
+        to_input = time.perf_counter() - STARTED
+        await asyncio.to_thread(app.ready.wait)  # the loop must keep running for the worker
+        to_ready = time.perf_counter() - STARTED
+        latencies = []
+        for question in QUESTIONS:
+            app.query_one(ChatInput).value = question
+            pressed = time.perf_counter()
+            await pilot.press("enter")
+            while not (app.query(Exchange) and app.query(Exchange).last().reply is not None):
+                await asyncio.sleep(0.002)
+            await pilot.pause()
+            assert app.query(Exchange).last().query(AnswerCard)
+            latencies.append(time.perf_counter() - pressed)
+    return to_input, to_ready, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--index", type=Path)
+    args = parser.parse_args()
+    to_input, to_ready, latencies = asyncio.run(measure(Settings.resolve(args.corpus, args.index)))
+    print("| measure | seconds |\n|---|---|")
+    print(f"| launch → input accepted | {to_input:.2f} |")
+    print(f"| launch → model loaded, index checked | {to_ready:.2f} |")
+    print(f"| enter → answers (median of {len(latencies)}) | {statistics.median(latencies):.3f} |")
+    print(f"| enter → answers (max) | {max(latencies):.3f} |")
+
+
+if __name__ == "__main__":
+    main()

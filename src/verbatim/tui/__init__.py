@@ -1,0 +1,1 @@
+"""The chat app (Textual). Imported only by `verbatim chat`, so other commands stay quick."""

@@ -1,0 +1,251 @@
+"""The chat app: a thin Textual shell over :class:`verbatim.Assistant`."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from verbatim.assistant import Assistant
+from verbatim.config import Settings, packaged_model_path
+from verbatim.errors import IndexDamagedError, RebuildRequiredError, VerbatimError
+from verbatim.tui.screens.help import HelpScreen
+from verbatim.tui.text import citation, lines_label
+from verbatim.tui.widgets.answer_card import AnswerCard
+from verbatim.tui.widgets.chat_input import ChatInput
+from verbatim.tui.widgets.source_pane import SourcePane
+from verbatim.tui.widgets.status_bar import StatusBar
+from verbatim.tui.widgets.transcript import NOT_FOUND, Exchange, Transcript
+
+
+class VerbatimApp(App[None]):
+    """Ask questions; read answers quoted from your documents, with their sources."""
+
+    TITLE = "Verbatim"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("escape", "focus_answers", "Answers"),
+        Binding("slash,i", "focus_input", "Ask", show=False),
+        Binding("ctrl+s", "export", "Export"),
+        Binding("ctrl+l", "clear", "Clear"),
+        Binding("ctrl+r", "reindex", "Re-index"),
+        Binding("ctrl+q", "quit", "Quit"),
+    ]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.assistant = Assistant(settings)
+        self.conversation = self.assistant.conversation()
+        self.ready = threading.Event()  # the index is open and the model loaded
+        self._lock = threading.Lock()  # one thread at a time uses the assistant
+        self._rebuild_next = False
+        self._problem: str | None = None  # why the index is not usable, while it is not
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield Transcript(id="transcript")
+            yield SourcePane(id="source")
+        yield ChatInput()
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ChatInput).focus()
+        self.prepare()
+
+    def on_unmount(self) -> None:
+        self.assistant.close()
+
+    # -- background work -------------------------------------------------------------------
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        self.call_from_thread(self.query_one(StatusBar).show_progress, stage, done, total)
+
+    @work(thread=True, exclusive=True, group="index")
+    def prepare(self, rebuild: bool = False) -> None:
+        """Build or update the index and load the model, while the user can already type."""
+        status_bar = self.query_one(StatusBar)
+        try:
+            with self._lock:
+                if rebuild:
+                    self.assistant.update_index(rebuild=True, progress=self._progress)
+                else:
+                    self.assistant.ensure_index(progress=self._progress)
+                self.call_from_thread(status_bar.show_message, "Loading the model…")
+                self.assistant.embedder.load()  # now, not at the first question
+                status = self.assistant.status()
+            self._rebuild_next, self._problem = False, None
+            self.call_from_thread(status_bar.show_status, status, self._model_name())
+        except VerbatimError as error:
+            self._rebuild_next = isinstance(error, IndexDamagedError | RebuildRequiredError)
+            hint = "press ctrl+r to rebuild it" if self._rebuild_next else "then press ctrl+r"
+            self._problem = f"{error} ({hint})"
+            self.call_from_thread(status_bar.show_message, f"Not ready: {self._problem}")
+            self.call_from_thread(self.notify, self._problem, severity="error", timeout=15)
+        finally:
+            self.call_from_thread(status_bar.done)
+            self.ready.set()
+
+    @work(thread=True, group="ask")
+    def answer(self, exchange: Exchange) -> None:
+        self.ready.wait()
+        if self._problem is not None:
+            self.call_from_thread(exchange.show_error, self._problem)
+            return
+        try:
+            with self._lock:
+                reply = self.conversation.ask(exchange.question)
+        except VerbatimError as error:
+            self.call_from_thread(exchange.show_error, str(error))
+            self.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.call_from_thread(self._show_reply, exchange, reply)
+
+    def _show_reply(self, exchange: Exchange, reply: object) -> None:
+        exchange.show_reply(reply)  # type: ignore[arg-type]
+        self.query_one(Transcript).scroll_end(animate=False)
+
+    def _model_name(self) -> str:
+        model = self.assistant.embedder.model_path
+        return "all-MiniLM-L6-v2" if model == packaged_model_path().resolve() else model.name
+
+    # -- events ----------------------------------------------------------------------------
+    @on(Input.Submitted, "#question")
+    def ask_question(self, event: Input.Submitted) -> None:
+        question = " ".join(event.value.split())
+        if not question:
+            return
+        box = self.query_one(ChatInput)
+        box.remember(question)
+        box.value = ""
+        self.answer(self.query_one(Transcript).add_question(question))
+
+    @on(AnswerCard.Selected)
+    def show_source(self, event: AnswerCard.Selected) -> None:
+        try:
+            excerpt = self.assistant.excerpt(event.card.answer.sources[0])
+        except VerbatimError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.query_one(SourcePane).show(excerpt)
+
+    @on(AnswerCard.CopyRequested)
+    def copy_answer(self, event: AnswerCard.CopyRequested) -> None:
+        self.copy_to_clipboard(citation(event.card.answer))
+        self.notify("Copied the answer with its citation.")
+
+    @on(AnswerCard.EditRequested)
+    def edit_source(self, event: AnswerCard.EditRequested) -> None:
+        source = event.card.answer.sources[0]
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR to open sources in your editor.", severity="warning")
+            return
+        path = self.settings.corpus / source.path
+        with self.suspend():
+            subprocess.run([*shlex.split(editor), f"+{source.line_start}", str(path)], check=False)
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_focus_input(self) -> None:
+        self.query_one(ChatInput).focus()
+
+    def action_focus_answers(self) -> None:
+        exchanges = self.query_one(Transcript).exchanges()
+        for exchange in reversed(exchanges):
+            cards = list(exchange.query(AnswerCard))
+            if cards:
+                cards[0].focus()
+                return
+        self.notify("No answers yet: ask a question first.")
+
+    def _move(self, step: int) -> None:
+        cards = self.query_one(Transcript).cards()
+        if isinstance(self.focused, AnswerCard) and self.focused in cards:
+            position = cards.index(self.focused) + step
+            if 0 <= position < len(cards):
+                cards[position].focus()
+
+    def action_focus_next_answer(self) -> None:
+        self._move(1)
+
+    def action_focus_previous_answer(self) -> None:
+        self._move(-1)
+
+    def action_clear(self) -> None:
+        self.query_one(Transcript).clear()
+        self.conversation.clear()
+        self.query_one(ChatInput).focus()
+
+    def action_reindex(self) -> None:
+        self.ready.clear()
+        self.prepare(rebuild=self._rebuild_next)
+
+    def action_export(self) -> None:
+        path = Path.cwd() / f"verbatim-session-{datetime.now():%Y%m%d-%H%M%S}.md"
+        try:
+            path.write_text(self.session_markdown(), encoding="utf-8")
+        except OSError as error:
+            self.notify(f"Cannot write {path}: {error.strerror}", severity="error")
+            return
+        self.notify(f"Exported the session to {path}")
+
+    def session_markdown(self) -> str:
+        """The conversation so far, as Markdown with a citation under every answer."""
+        parts = ["# Verbatim session\n", f"Corpus: `{self.settings.corpus}`\n"]
+        for exchange in self.query_one(Transcript).exchanges():
+            parts.append(f"## {exchange.question}\n")
+            reply = exchange.reply
+            if reply is None:
+                continue
+            if reply.abstained:
+                parts.append(f"_{NOT_FOUND}_\n")
+            for answer in reply.answers:
+                parts.append(f"> {answer.text}\n")
+                for source in answer.sources:
+                    parts.append(f"- `{source.path}` › {source.section} › {lines_label(source)}")
+                parts.append("")
+        return "\n".join(parts) + "\n"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Every key and what it does", self.action_help)
+        yield SystemCommand(
+            "Focus answers", "Move to the latest answers", self.action_focus_answers
+        )
+        yield SystemCommand("Next answer", "Move to the next answer", self.action_focus_next_answer)
+        yield SystemCommand(
+            "Previous answer", "Move to the previous answer", self.action_focus_previous_answer
+        )
+        yield SystemCommand("Copy answer", "Copy the focused answer with its citation", self._copy)
+        yield SystemCommand("Export session", "Save the chat as Markdown", self.action_export)
+        yield SystemCommand("Clear chat", "Start a new conversation", self.action_clear)
+        yield SystemCommand(
+            "Re-index", "Bring the index in step with the corpus", self.action_reindex
+        )
+
+    def _copy(self) -> None:
+        if isinstance(self.focused, AnswerCard):
+            self.focused.action_copy()
+        else:
+            self.notify("Focus an answer first (escape).", severity="warning")
+
+
+def run(settings: Settings) -> None:
+    VerbatimApp(settings).run()

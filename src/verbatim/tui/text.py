@@ -1,0 +1,62 @@
+"""Document text made safe for the screen, and the few phrases every view shares."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from verbatim.types import Answer, Source
+
+# C0 and C1 control characters other than tab and newline: in a document they are data, and
+# sent to a terminal they would move the cursor or change colours.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode "control picture", e.g. ␛ for ESC
+    return "␡" if code == 0x7F else "\ufffd"
+
+
+def literal(text: str, style: str = "") -> Text:
+    """``text`` exactly as written: never parsed as markup, control characters made visible."""
+    return Text(_CONTROL.sub(_visible, text), style=style)
+
+
+def lines_label(source: Source) -> str:
+    if source.line_start == source.line_end:
+        return f"line {source.line_start}"
+    return f"lines {source.line_start}–{source.line_end}"
+
+
+def source_label(source: Source) -> str:
+    return f"{source.path} › {source.section} › {lines_label(source)}"
+
+
+def citation(answer: Answer) -> str:
+    """The answer as a quotation with its sources, for the clipboard and exports."""
+    sources = "; ".join(source_label(s) for s in answer.sources)
+    return f"“{answer.text}” ({sources})"
+
+
+def highlighted_context(answer: Answer, width: int = 300) -> Text:
+    """The answer inside its context, the answer emphasised, the context trimmed around it."""
+    context = answer.context
+    start = context.find(answer.text)
+    if start < 0:
+        return literal(answer.text, "bold")
+    end = start + len(answer.text)
+    spare = max(width - len(answer.text), 0)
+    left = max(start - spare // 2, 0)
+    right = min(end + spare - (start - left), len(context))
+    text = Text()
+    if left > 0:
+        text.append("… ", "dim")
+    text.append_text(literal(context[left:start], "dim"))
+    text.append_text(literal(answer.text, "bold"))
+    text.append_text(literal(context[end:right], "dim"))
+    if right < len(context):
+        text.append(" …", "dim")
+    return text

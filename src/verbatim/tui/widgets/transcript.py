@@ -1,0 +1,82 @@
+"""The chat transcript: each question followed by its answers, or by an honest "not found"."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static
+
+from verbatim.tui.text import literal
+from verbatim.tui.widgets.answer_card import AnswerCard
+from verbatim.types import Reply
+
+NOT_FOUND = "Not found in your documents."
+
+
+class Exchange(Vertical):
+    """One question and, once they arrive, its answers."""
+
+    DEFAULT_CSS = """
+    Exchange { height: auto; }
+    Exchange > .question { color: $text; text-style: bold; margin: 1 0 0 0; }
+    Exchange > .pending { color: $text-muted; margin: 0 0 0 2; }
+    Exchange > .not-found { color: $warning; margin: 0 0 0 2; }
+    Exchange > .nearest-label { color: $text-muted; margin: 0 0 0 2; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+        self.reply: Reply | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(literal(f"› {self.question}"), classes="question")
+        yield Static("Searching your documents…", classes="pending")
+
+    def show_reply(self, reply: Reply) -> None:
+        self.reply = reply
+        self.query(".pending").remove()
+        if reply.abstained:
+            widgets: list[Static] = [Static(NOT_FOUND, classes="not-found")]
+            if reply.nearest:
+                widgets.append(Static("Nearest passages, for a look:", classes="nearest-label"))
+                widgets += [AnswerCard(a, i, nearest=True) for i, a in enumerate(reply.nearest, 1)]
+        else:
+            widgets = [AnswerCard(a, i) for i, a in enumerate(reply.answers, 1)]
+        self.mount_all(widgets)
+
+    def show_error(self, message: str) -> None:
+        self.query(".pending").remove()
+        self.mount(Static(literal(message), classes="not-found"))
+
+
+class Transcript(VerticalScroll):
+    """All exchanges of the session, newest at the bottom."""
+
+    DEFAULT_CSS = """
+    Transcript { padding: 0 1; }
+    Transcript > .welcome { color: $text-muted; margin: 1 0; }
+    """
+
+    def on_mount(self) -> None:
+        self.mount(
+            Static(
+                "Ask a question about your documents. Answers are sentences quoted verbatim, "
+                "each with its source. Press F1 for keys.",
+                classes="welcome",
+            )
+        )
+
+    def add_question(self, question: str) -> Exchange:
+        exchange = Exchange(question)
+        self.mount(exchange)
+        self.scroll_end(animate=False)
+        return exchange
+
+    def exchanges(self) -> list[Exchange]:
+        return list(self.query(Exchange))
+
+    def cards(self) -> list[AnswerCard]:
+        return list(self.query(AnswerCard))
+
+    def clear(self) -> None:
+        self.query(Exchange).remove()

@@ -1,0 +1,215 @@
+"""The chat app, driven by Textual's Pilot with the real model and index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from verbatim.assistant import Assistant
+from verbatim.config import Settings
+from verbatim.tui.app import VerbatimApp
+from verbatim.tui.screens.help import HelpScreen
+from verbatim.tui.widgets.answer_card import AnswerCard
+from verbatim.tui.widgets.chat_input import ChatInput
+from verbatim.tui.widgets.source_pane import SourcePane
+from verbatim.tui.widgets.status_bar import StatusBar
+from verbatim.tui.widgets.transcript import Exchange
+
+from .conftest import REPO
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def bundled_settings(bundled: Assistant, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The bundled corpus under a relative path (as a user starts it), with its built index."""
+    monkeypatch.chdir(REPO)
+    return Settings(Path("corpus"), bundled.settings.index, bundled.settings.model)
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def ask(pilot: Pilot, question: str) -> None:
+    await settle(pilot)
+    pilot.app.query_one(ChatInput).value = question
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def status_text(app: VerbatimApp) -> str:
+    return text_of(app.query_one("#status-text", Static))
+
+
+async def test_ask_and_read_the_answer_in_its_source(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "3 documents" in status_text(app) and "index fresh" in status_text(app)
+        await ask(pilot, "Which IRGC brigadier general was killed by an ISIL sniper in Samarra?")
+        cards = app.query(AnswerCard)
+        assert len(cards) == 3
+        assert "Hamid Taqavi" in cards.first().answer.text
+        await pilot.press("escape")
+        assert app.focused is cards.first()
+        await pilot.pause()
+        title = text_of(app.query_one("#source-title", Static))
+        source = cards.first().answer.sources[0]
+        assert title.startswith(source.path) and f"{source.line_start}" in title
+        assert "Taqavi" in text_of(app.query_one("#source-answer", Static))
+        await pilot.press("j")
+        assert app.focused is cards[1]
+
+
+async def test_a_follow_up_question_uses_the_conversation(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who was the commander of Iran's Quds Force during the intervention?")
+        await ask(pilot, "When was he assassinated?")
+        answer = app.query(Exchange).last().query(AnswerCard).first().answer
+        assert "assassination" in answer.text and "Quds Force" in answer.text
+
+
+async def test_an_abstention_is_said_plainly(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "What is the capital of Australia?")
+        assert app.query_one(".not-found", Static).render().plain == "Not found in your documents."
+        assert all(card.has_class("nearest") for card in app.query(AnswerCard))
+
+
+async def test_input_history_and_clear(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        box = app.query_one(ChatInput)
+        assert box.value == ""
+        await pilot.press("up")
+        assert box.value == "Who is Hadi al-Amiri?"
+        await pilot.press("down")
+        assert box.value == ""
+        await pilot.press("ctrl+l")
+        assert not app.query(Exchange) and app.conversation.turns == []
+
+
+async def test_export_writes_markdown_with_citations(
+    bundled_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "How much did Iran spend on military aid to Iraq?")
+        monkeypatch.chdir(tmp_path)
+        await pilot.press("ctrl+s")
+        (export,) = tmp_path.glob("verbatim-session-*.md")
+        text = export.read_text()
+        assert "## How much did Iran spend on military aid to Iraq?" in text
+        assert "$1 billion" in text
+        assert "- `iranian-intervention-in-iraq." in text and "› line" in text
+
+
+async def test_help_screen_opens_and_closes(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_reindex_while_running(settings: Settings, write_files) -> None:
+    write_files({"cats.md": "# Cats\n\nThe domestic cat was domesticated around 7500 BC.\n"})
+    app = VerbatimApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "1 documents" in status_text(app)
+        write_files({"moon.md": "# Moon\n\nThe Moon is about 384,400 km from Earth.\n"})
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "2 documents" in status_text(app) and "index fresh" in status_text(app)
+        assert not app.query_one(StatusBar).has_class("busy")
+        await ask(pilot, "How far away is the Moon?")
+        assert "384,400 km" in app.query(AnswerCard).first().answer.text
+
+
+async def test_markup_and_escapes_in_documents_are_shown_literally(
+    settings: Settings, write_files
+) -> None:
+    write_files(
+        {"odd.md": "# Odd\n\nThe [bold]red[/bold] lamp glows \x1b[31mbright\x1b[0m at night.\n"}
+    )
+    app = VerbatimApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Which lamp glows at night?")
+        card = app.query(AnswerCard).first()
+        shown = card.render().plain
+        assert "[bold]red[/bold]" in shown and "␛[31mbright" in shown and "\x1b" not in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "[bold]red[/bold]" in text_of(app.query_one("#source-answer", Static))
+
+
+async def test_a_broken_index_is_reported_and_rebuilt(settings: Settings, write_files) -> None:
+    write_files({"cats.md": "# Cats\n\nThe domestic cat was domesticated around 7500 BC.\n"})
+    Assistant(settings).update_index()
+    (settings.index / "manifest.json").write_text("{broken")
+    app = VerbatimApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running
+        assert "damaged" in status_text(app)
+        assert any("ctrl+r" in n.message for n in app._notifications)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "index fresh" in status_text(app)
+        await ask(pilot, "When was the cat domesticated?")
+        assert "7500 BC" in app.query(AnswerCard).first().answer.text
+
+
+async def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    settings = Settings(tmp_path / "nowhere", tmp_path / "index", Settings.resolve().model)
+    app = VerbatimApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.is_running and "does not exist" in status_text(app)
+        await ask(pilot, "Anything?")
+        assert "does not exist" in app.query_one(".not-found", Static).render().plain
+
+
+# -- snapshots (fixed terminal size) -----------------------------------------------------
+
+
+def test_snapshot_answers(bundled_settings: Settings, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await ask(pilot, "Which town did hundreds of Iranian soldiers help the Peshmerga retake?")
+
+    assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await ask(pilot, "Which Hezbollah technical specialist was killed near Mosul?")
+        await pilot.press("escape")
+        pane = pilot.app.query_one(SourcePane)
+        for _ in range(100):  # the pane scrolls to the answer once it has laid out
+            await pilot.pause(0.02)
+            if pane.scroll_y > 0:
+                break
+
+    assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_help(bundled_settings: Settings, snap_compare) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f1")
+
+    assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
