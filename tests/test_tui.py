@@ -187,8 +187,15 @@ async def test_a_missing_corpus_is_a_notification_not_a_crash(tmp_path: Path) ->
 # -- snapshots (fixed terminal size) -----------------------------------------------------
 
 
+async def steady(pilot: Pilot) -> None:
+    """Stop the cursor blinking, so a snapshot does not depend on the moment it is taken."""
+    pilot.app.query_one(ChatInput).cursor_blink = False
+    await settle(pilot)
+
+
 def test_snapshot_answers(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
+        await steady(pilot)
         await ask(pilot, "Which town did hundreds of Iranian soldiers help the Peshmerga retake?")
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
@@ -196,6 +203,7 @@ def test_snapshot_answers(bundled_settings: Settings, snap_compare) -> None:
 
 def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
+        await steady(pilot)
         await ask(pilot, "Which Hezbollah technical specialist was killed near Mosul?")
         await pilot.press("escape")
         pane = pilot.app.query_one(SourcePane)
@@ -209,7 +217,7 @@ def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
 
 def test_snapshot_help(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await steady(pilot)
         await pilot.press("f1")
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
