@@ -28,6 +28,8 @@ from verbatim.tui.widgets.source_pane import SourcePane
 from verbatim.tui.widgets.status_bar import StatusBar
 from verbatim.tui.widgets.transcript import NOT_FOUND, Exchange, Transcript
 
+FRESHNESS_CHECK_SECONDS = 3.0  # a look at file sizes and times: cheap even for large corpora
+
 
 class VerbatimApp(App[None]):
     """Ask questions; read answers quoted from your documents, with their sources."""
@@ -66,6 +68,7 @@ class VerbatimApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(ChatInput).focus()
         self.prepare()
+        self.set_interval(FRESHNESS_CHECK_SECONDS, self.check_freshness)
 
     def on_unmount(self) -> None:
         self.assistant.close()
@@ -98,6 +101,21 @@ class VerbatimApp(App[None]):
         finally:
             self.call_from_thread(status_bar.done)
             self.ready.set()
+
+    @work(thread=True, exclusive=True, group="freshness")
+    def check_freshness(self) -> None:
+        """Tell the status bar when files changed on disk since the last index."""
+        if not self.ready.is_set() or self._problem is not None:
+            return
+        if not self._lock.acquire(blocking=False):
+            return  # busy answering or indexing: look again next time
+        try:
+            status = self.assistant.status()
+        except VerbatimError:
+            return  # the next question or ctrl+r reports it with its fix
+        finally:
+            self._lock.release()
+        self.call_from_thread(self.query_one(StatusBar).show_status, status, self._model_name())
 
     @work(thread=True, group="ask")
     def answer(self, exchange: Exchange) -> None:
