@@ -189,7 +189,7 @@ def _print_reply(reply: Reply) -> None:
             click.echo("Nearest passages, for a look:")
             for answer in reply.nearest[:2]:
                 source = answer.sources[0]
-                click.echo(f"  - {source.path} › {source.section} › {_lines(source)}")
+                click.echo(f"  - {source.label}")
         click.echo()
         return
     for number, answer in enumerate(reply.answers, start=1):
@@ -197,14 +197,8 @@ def _print_reply(reply: Reply) -> None:
         agree = f" · {len(answer.sources)} sources agree" if len(answer.sources) > 1 else ""
         click.secho(f"   score {answer.score:.2f}{agree}", dim=True)
         for source in answer.sources:
-            click.secho(f"   ↳ {source.path} › {source.section} › {_lines(source)}", dim=True)
+            click.secho(f"   ↳ {source.label}", dim=True)
     click.echo()
-
-
-def _lines(source: Any) -> str:
-    if source.line_start == source.line_end:
-        return f"line {source.line_start}"
-    return f"lines {source.line_start}–{source.line_end}"
 
 
 @cli.command()

@@ -259,10 +259,6 @@ class Store:
             for table in ("documents", "passages", "sentences")
         )
 
-    def all_ids(self, table: str) -> list[int]:
-        assert table in ("passages", "sentences")
-        return self._ids(f"SELECT id FROM {table} ORDER BY id")
-
     _PASSAGE_COLUMNS = (
         "p.id, p.document_id, d.path, d.title, p.position, p.section, p.header, p.text, "
         "p.line_start, p.line_end FROM passages p JOIN documents d ON d.id = p.document_id"
@@ -271,17 +267,6 @@ class Store:
     def passages(self, ids: Iterable[int]) -> dict[int, PassageRecord]:
         rows = self._in(f"SELECT {self._PASSAGE_COLUMNS} WHERE p.id IN", ids)
         return {row[0]: PassageRecord(*row) for row in rows}
-
-    def neighbour_passages(
-        self, passage: PassageRecord, before: int, after: int
-    ) -> list[PassageRecord]:
-        """The passage with up to ``before``/``after`` of its neighbours in the same document."""
-        rows = self._db.execute(
-            f"SELECT {self._PASSAGE_COLUMNS} WHERE p.document_id = ? AND p.position BETWEEN ? AND ?"
-            " ORDER BY p.position",
-            (passage.document_id, passage.position - before, passage.position + after),
-        )
-        return [PassageRecord(*row) for row in rows]
 
     _SENTENCE_COLUMNS = "id, passage_id, position, text, key, line_start, line_end FROM sentences"
 

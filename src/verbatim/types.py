@@ -67,6 +67,18 @@ class Source:
     line_start: int
     line_end: int
 
+    @property
+    def lines(self) -> str:
+        """ "line 7" or "lines 7–9"."""
+        if self.line_start == self.line_end:
+            return f"line {self.line_start}"
+        return f"lines {self.line_start}–{self.line_end}"
+
+    @property
+    def label(self) -> str:
+        """ "file › section › lines", as the CLI and the chat app show a source."""
+        return f"{self.path} › {self.section} › {self.lines}"
+
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,

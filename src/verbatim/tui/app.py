@@ -21,7 +21,7 @@ from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.errors import IndexDamagedError, RebuildRequiredError, VerbatimError
 from verbatim.tui.screens.help import HelpScreen
-from verbatim.tui.text import citation, lines_label
+from verbatim.tui.text import citation
 from verbatim.tui.widgets.answer_card import AnswerCard
 from verbatim.tui.widgets.chat_input import ChatInput
 from verbatim.tui.widgets.source_pane import SourcePane
@@ -237,7 +237,7 @@ class VerbatimApp(App[None]):
             for answer in reply.answers:
                 parts.append(f"> {answer.text}\n")
                 for source in answer.sources:
-                    parts.append(f"- `{source.path}` › {source.section} › {lines_label(source)}")
+                    parts.append(f"- `{source.path}` › {source.section} › {source.lines}")
                 parts.append("")
         return "\n".join(parts) + "\n"
 

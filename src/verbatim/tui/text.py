@@ -6,7 +6,7 @@ import re
 
 from rich.text import Text
 
-from verbatim.types import Answer, Source
+from verbatim.types import Answer
 
 # C0 and C1 control characters other than tab and newline: in a document they are data, and
 # sent to a terminal they would move the cursor or change colours.
@@ -25,19 +25,9 @@ def literal(text: str, style: str = "") -> Text:
     return Text(_CONTROL.sub(_visible, text), style=style)
 
 
-def lines_label(source: Source) -> str:
-    if source.line_start == source.line_end:
-        return f"line {source.line_start}"
-    return f"lines {source.line_start}–{source.line_end}"
-
-
-def source_label(source: Source) -> str:
-    return f"{source.path} › {source.section} › {lines_label(source)}"
-
-
 def citation(answer: Answer) -> str:
     """The answer as a quotation with its sources, for the clipboard and exports."""
-    sources = "; ".join(source_label(s) for s in answer.sources)
+    sources = "; ".join(s.label for s in answer.sources)
     return f"“{answer.text}” ({sources})"
 
 

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from verbatim.tui.text import highlighted_context, literal, source_label
+from verbatim.tui.text import highlighted_context, literal
 from verbatim.types import Answer
 
 
@@ -60,7 +60,7 @@ class AnswerCard(Static, can_focus=True):
         text = highlighted_context(answer)
         for source in answer.sources:
             text.append("\n↳ ", "dim")
-            text.append_text(literal(source_label(source), "italic dim"))
+            text.append_text(literal(source.label, "italic dim"))
         return text
 
     def on_focus(self) -> None:

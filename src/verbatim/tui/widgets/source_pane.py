@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from verbatim.assistant import Excerpt
-from verbatim.tui.text import literal, source_label
+from verbatim.tui.text import literal
 
 
 class SourcePane(VerticalScroll):
@@ -45,7 +45,7 @@ class SourcePane(VerticalScroll):
             part.append_text(literal(line + "\n", "bold" if inside else ""))
         for part in (before, answer, after):
             part.rstrip()
-        self.query_one("#source-title", Static).update(literal(source_label(source)))
+        self.query_one("#source-title", Static).update(literal(source.label))
         self.query_one("#source-before", Static).update(before)
         self.query_one("#source-answer", Static).update(answer)
         self.query_one("#source-after", Static).update(after)
