@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from verbatim.errors import IndexDamagedError
 from verbatim.types import Document
@@ -284,11 +285,11 @@ class Store:
 
     def _in(
         self, query: str, values: Iterable[object], *leading: object
-    ) -> list[tuple[object, ...]]:
+    ) -> list[tuple[Any, ...]]:
         """Run ``query`` (ending in ``IN``) over ``values`` in slices under SQLite's parameter
         limit; ``leading`` parameters come first in each run."""
         values = list(dict.fromkeys(values))
-        rows: list[tuple[object, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(values), 500):
             chunk = values[start : start + 500]
             marks = ",".join("?" * len(chunk))
