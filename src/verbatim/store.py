@@ -283,9 +283,7 @@ class Store:
         rows = self._in(f"SELECT {self._SENTENCE_COLUMNS} WHERE key IN", keys)
         return [SentenceRecord(*row) for row in rows]
 
-    def _in(
-        self, query: str, values: Iterable[object], *leading: object
-    ) -> list[tuple[Any, ...]]:
+    def _in(self, query: str, values: Iterable[object], *leading: object) -> list[tuple[Any, ...]]:
         """Run ``query`` (ending in ``IN``) over ``values`` in slices under SQLite's parameter
         limit; ``leading`` parameters come first in each run."""
         values = list(dict.fromkeys(values))
