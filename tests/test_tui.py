@@ -210,10 +210,13 @@ def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
         await ask(pilot, "Which Hezbollah technical specialist was killed near Mosul?")
         await pilot.press("escape")
         pane = pilot.app.query_one(SourcePane)
-        for _ in range(100):  # the pane scrolls to the answer once it has laid out
+        marked = pane.query_one("#source-answer")
+        for _ in range(200):  # the pane scrolls to the answer once it has laid out
             await pilot.pause(0.02)
-            if pane.scroll_y > 0:
+            target = max(marked.virtual_region.y - 6, 0)
+            if target > 0 and pane.scroll_y == target:
                 break
+        await pilot.pause(0.1)
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
 
