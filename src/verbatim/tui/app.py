@@ -27,6 +27,7 @@ from verbatim.tui.widgets.chat_input import ChatInput
 from verbatim.tui.widgets.source_pane import SourcePane
 from verbatim.tui.widgets.status_bar import StatusBar
 from verbatim.tui.widgets.transcript import NOT_FOUND, Exchange, Transcript
+from verbatim.types import Reply
 
 FRESHNESS_CHECK_SECONDS = 3.0  # a look at file sizes and times: cheap even for large corpora
 
@@ -132,8 +133,8 @@ class VerbatimApp(App[None]):
             return
         self.call_from_thread(self._show_reply, exchange, reply)
 
-    def _show_reply(self, exchange: Exchange, reply: object) -> None:
-        exchange.show_reply(reply)  # type: ignore[arg-type]
+    def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
+        exchange.show_reply(reply)
         self.query_one(Transcript).scroll_end(animate=False)
 
     def _model_name(self) -> str:
