@@ -13,6 +13,7 @@ from verbatim.embed import Embedder
 from verbatim.errors import CorpusError, IndexMissingError, QuestionError
 from verbatim.index import Index, Manifest
 from verbatim.ingest import UnreadableFileError, read_text
+from verbatim.question_encoder import QuestionEncoder
 from verbatim.retrieve import Retriever
 from verbatim.types import Reply, Source
 
@@ -32,6 +33,7 @@ class Assistant:
         self.settings = settings
         self.embedder = Embedder(settings.model)
         self._index: Index | None = None
+        self._question_encoder: QuestionEncoder | Embedder | None = None
 
     # -- the index -------------------------------------------------------------------------
     def update_index(
@@ -39,6 +41,7 @@ class Assistant:
     ) -> indexer.Report:
         """Bring the index in step with the corpus (or build it anew with ``rebuild``)."""
         self.close()
+        self._question_encoder = None
         return indexer.update(
             self.settings.corpus,
             self.settings.index,
@@ -56,7 +59,22 @@ class Assistant:
         indexer.check_compatible(index.manifest, self.embedder)
         if indexer.is_stale(self.settings.corpus, index):
             return self.update_index(progress=progress)
+        indexer.prepare_question_encoder(self.settings.index, self.embedder)
         return None
+
+    @property
+    def question_encoder(self) -> QuestionEncoder | Embedder:
+        """What encodes questions: the ONNX export made at index time (no torch to import),
+        or the sentence-transformers model itself when there is no export."""
+        if self._question_encoder is None:
+            exported = QuestionEncoder.find(self.settings.index, self.embedder.fingerprint)
+            self._question_encoder = exported or self.embedder
+        return self._question_encoder
+
+    def warm_up(self) -> None:
+        """Open the index and load the question encoder now, not at the first question."""
+        indexer.check_compatible(self.index.manifest, self.embedder)
+        self.question_encoder.encode(["warm up"])
 
     @property
     def index(self) -> Index:
@@ -66,16 +84,17 @@ class Assistant:
         return self._index
 
     def status(self) -> Status:
-        index = self.index
-        plan = indexer.plan(self.settings.corpus, index.store.documents())
+        """What is indexed and what changed since, read without loading any vectors."""
+        manifest, documents = Index.documents_in(self.settings.index)
+        plan = indexer.plan(self.settings.corpus, documents)
         return Status(
             corpus=self.settings.corpus,
             index=self.settings.index,
-            manifest=index.manifest,
+            manifest=manifest,
             new=[s.path for s in plan.new],
             changed=[s.path for s in plan.changed],
             deleted=[r.path for r in plan.deleted],
-            model_matches=index.manifest.model_fingerprint == self.embedder.fingerprint,
+            model_matches=manifest.model_fingerprint == self.embedder.fingerprint,
         )
 
     def excerpt(self, source: Source, around: int = 12) -> Excerpt:
@@ -107,7 +126,7 @@ class Assistant:
         index = self.index
         indexer.check_compatible(index.manifest, self.embedder)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
-        vector = self.embedder.encode([query])[0]
+        vector = self.question_encoder.encode([query])[0]
         ranked = rank(Retriever(index).candidates(query, vector))
         answers = build_answers(index.store, ranked[: max(k, 0)])
         if should_abstain(ranked):

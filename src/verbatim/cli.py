@@ -114,6 +114,8 @@ def _print_report(report: Report) -> None:
     )
     for path, reason in report.skipped:
         click.echo(f"verbatim: warning: skipped {path}: {reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"verbatim: warning: {warning}", err=True)
 
 
 @cli.command()

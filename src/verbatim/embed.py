@@ -9,11 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from verbatim.errors import ModelError
 
 if TYPE_CHECKING:
+    import numpy as np
     from sentence_transformers import SentenceTransformer
 
 Progress = Callable[[int, int], None]
@@ -68,10 +67,6 @@ class Embedder:
         self.model_path = model_path.resolve()
         self.fingerprint = model_fingerprint(self.model_path)
 
-    def load(self) -> None:
-        """Load the model now rather than at the first encode."""
-        _load_model(self.model_path)
-
     @property
     def model(self) -> SentenceTransformer:
         return _load_model(self.model_path)
@@ -89,6 +84,8 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Unit vectors for ``texts``, shape (len(texts), dimension)."""
+        import numpy as np  # not at the top: `verbatim status` has no use for it
+
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         parts = []

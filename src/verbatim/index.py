@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
-from verbatim.store import Store
+from verbatim.store import DocumentRecord, Store
 from verbatim.vectors import VectorIndex
 
 MANIFEST = "manifest.json"
@@ -73,6 +73,13 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def _open_store(directory: Path, manifest: Manifest) -> Store:
+    path = directory / manifest.store
+    if not path.is_file():
+        raise IndexDamagedError(f"the index database {path} is missing: {REBUILD}")
+    return Store(path)
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -113,10 +120,7 @@ class Index:
     def open(cls, directory: Path) -> Index:
         """Open the index in ``directory``, checking that its parts agree."""
         manifest = Manifest.read(directory)
-        store_path = directory / manifest.store
-        if not store_path.is_file():
-            raise IndexDamagedError(f"the index database {store_path} is missing: {REBUILD}")
-        store = Store(store_path)
+        store = _open_store(directory, manifest)
         try:
             index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
             passage_path, sentence_path = index.vector_paths(index.generation)
@@ -130,6 +134,16 @@ class Index:
             store.close()
             raise
         return index
+
+    @staticmethod
+    def documents_in(directory: Path) -> tuple[Manifest, dict[str, DocumentRecord]]:
+        """The manifest and the indexed files, for a quick look that loads no vectors."""
+        manifest = Manifest.read(directory)
+        store = _open_store(directory, manifest)
+        try:
+            return manifest, store.documents()
+        finally:
+            store.close()
 
     @classmethod
     def create(cls, directory: Path, manifest: Manifest) -> Index:

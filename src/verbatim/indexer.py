@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from verbatim import question_encoder
 from verbatim.embed import Embedder
 from verbatim.errors import IndexMissingError, RebuildRequiredError
 from verbatim.index import Index, Manifest, new_store_name, now
@@ -59,6 +61,7 @@ class Report:
     sentences_embedded: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def scan(corpus: Path) -> list[FileState]:
@@ -151,8 +154,30 @@ def update(
             raise
         index.close()
         report.rebuilt = True
+    if warning := prepare_question_encoder(directory, embedder):
+        report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
+    """Export the model for torch-free questions unless that was done (or found impossible)
+    before; return a warning if it cannot be done."""
+    target = question_encoder.directory_for(directory, embedder.fingerprint)
+    failed = target.with_name(target.name + ".failed")
+    if target.is_dir() or failed.is_file():
+        return None
+    for old in directory.glob("encoder-*"):  # made for another model
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink()
+    try:
+        question_encoder.export(embedder, target)
+    except Exception as error:  # any failure only costs speed
+        failed.write_text(f"{error}\n", encoding="utf-8")
+        return f"questions will load the full model, which is slower ({error})"
+    return None
 
 
 def _apply(

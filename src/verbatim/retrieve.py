@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from verbatim.index import Index
 from verbatim.store import PassageRecord, SentenceRecord
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DENSE_SENTENCES = 50
 DENSE_PASSAGES = 20

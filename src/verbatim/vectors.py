@@ -1,15 +1,20 @@
-"""A FAISS vector index whose ids are SQLite row ids; imported lazily (FAISS loads in ~0.25 s)."""
+"""A FAISS vector index whose ids are SQLite row ids.
+
+FAISS and numpy are imported on first use (together ~0.35 s), so commands that never touch
+vectors, such as `verbatim status`, start fast.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from verbatim.errors import IndexDamagedError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _faiss() -> Any:
@@ -54,14 +59,20 @@ class VectorIndex:
         return int(self._index.ntotal)
 
     def ids(self) -> np.ndarray:
+        import numpy as np
+
         faiss = _faiss()
         return faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
     def add(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        import numpy as np
+
         if len(ids):
             self._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: Sequence[int]) -> None:
+        import numpy as np
+
         if len(ids):
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
@@ -74,6 +85,8 @@ class VectorIndex:
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of ``ids``, one row each."""
+        import numpy as np
+
         if not len(ids):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self._index.reconstruct(int(i)) for i in ids])

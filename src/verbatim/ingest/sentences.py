@@ -5,8 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterator
 
-import blingfire
-
 from verbatim.ingest.clean import CleanText, strip_citations
 from verbatim.ingest.structure import Block, BlockKind
 from verbatim.types import Sentence
@@ -53,6 +51,8 @@ def _sentence_spans(clean: CleanText) -> Iterator[tuple[str, int, int]]:
     flat = clean.text.replace("\r", " ").replace("\n", " ")
     if not flat.strip():
         return
+    import blingfire  # not at the top: it imports numpy, which `verbatim status` never needs
+
     _, offsets = blingfire.text_to_sentences_and_offsets(flat)
     for start, end in offsets:
         piece = flat[start:end]

@@ -89,7 +89,7 @@ class VerbatimApp(App[None]):
                 else:
                     self.assistant.ensure_index(progress=self._progress)
                 self.call_from_thread(status_bar.show_message, "Loading the model…")
-                self.assistant.embedder.load()  # now, not at the first question
+                self.assistant.warm_up()
                 status = self.assistant.status()
             self._rebuild_next, self._problem = False, None
             self.call_from_thread(status_bar.show_status, status, self._model_name())
@@ -134,8 +134,10 @@ class VerbatimApp(App[None]):
         self.call_from_thread(self._show_reply, exchange, reply)
 
     def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
+        """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
-        self.query_one(Transcript).scroll_end(animate=False)
+        transcript = self.query_one(Transcript)
+        self.call_after_refresh(transcript.scroll_to_widget, exchange, top=True, animate=False)
 
     def _model_name(self) -> str:
         model = self.assistant.embedder.model_path

@@ -1,0 +1,105 @@
+"""The ONNX question encoder: the same vectors as the model, and a question path without torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import shared_path
+from verbatim import question_encoder
+from verbatim.assistant import Assistant
+from verbatim.config import Settings, packaged_model_path
+from verbatim.embed import Embedder
+from verbatim.question_encoder import QuestionEncoder
+
+
+def encoder_of(assistant: Assistant) -> QuestionEncoder:
+    encoder = QuestionEncoder.find(assistant.settings.index, assistant.embedder.fingerprint)
+    assert encoder is not None, "indexing exports the question encoder"
+    return encoder
+
+
+def test_the_export_gives_the_models_vectors(bundled: Assistant) -> None:
+    questions = [
+        json.loads(line)["question"]
+        for line in shared_path("eval/squad-dev/questions.jsonl").read_text().splitlines()[::25]
+    ]
+    sentences = [row.text for row in bundled.index.store.sentences(range(1, 200)).values()]
+    texts = questions + sentences + ["", "?!", "x " * 600, "中文 عربى ελληνικά"]
+    encoder = encoder_of(bundled)
+    expected = bundled.embedder.encode(texts)
+    one_by_one = np.vstack([encoder.encode([text]) for text in texts])
+    batched = encoder.encode(texts)
+    assert len(texts) > 250
+    assert (expected * one_by_one).sum(axis=1).min() >= 0.999
+    assert (expected * batched).sum(axis=1).min() >= 0.999
+
+
+def test_asking_does_not_import_torch(bundled: Assistant) -> None:
+    script = (
+        "import sys\n"
+        "from verbatim.cli import cli\n"
+        "cli.main(sys.argv[1:])\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "print('heavy imports:', [name for name in heavy if name in sys.modules])\n"
+    )
+    places = ["--corpus", str(bundled.settings.corpus), "--index", str(bundled.settings.index)]
+    result = subprocess.run(
+        [sys.executable, "-c", script, *places, "ask", "--json", "Who commanded the Quds Force?"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    reply = json.loads(result.stdout.splitlines()[0])
+    assert reply["answers"]
+    assert result.stdout.splitlines()[-1] == "heavy imports: []"
+
+
+def test_an_index_without_an_export_still_answers_and_gets_one(
+    assistant: Assistant, write_files
+) -> None:
+    write_files({"notes.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    assistant.update_index()
+    settings = assistant.settings
+    exported = question_encoder.directory_for(settings.index, assistant.embedder.fingerprint)
+    shutil.rmtree(exported)  # as an index made by an earlier Verbatim
+
+    older = Assistant(settings)
+    assert isinstance(older.question_encoder, Embedder)
+    assert older.ask("When does the ferry leave?").answers[0].text.startswith("The ferry")
+    older.ensure_index()
+    assert exported.is_dir()
+    assert isinstance(Assistant(settings).question_encoder, QuestionEncoder)
+    older.close()
+
+
+def test_a_model_that_cannot_be_exported_warns_once_and_uses_torch(
+    tmp_path: Path, write_files
+) -> None:
+    model = tmp_path / "max-pooling-model"
+    shutil.copytree(
+        packaged_model_path(), model, ignore=shutil.ignore_patterns("model.safetensors")
+    )
+    os.symlink(packaged_model_path() / "model.safetensors", model / "model.safetensors")
+    pooling = json.loads((model / "1_Pooling" / "config.json").read_text())
+    pooling.update(pooling_mode_mean_tokens=False, pooling_mode_max_tokens=True)
+    (model / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    corpus = write_files({"notes.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    settings = Settings(corpus, tmp_path / "index", model)
+    assistant = Assistant(settings)
+
+    report = assistant.update_index()
+
+    assert len(report.warnings) == 1
+    assert "questions will load the full model" in report.warnings[0]
+    assert not assistant.update_index().warnings, "the failure is remembered, not retried"
+    assert isinstance(assistant.question_encoder, Embedder)
+    reply = assistant.ask("When does the ferry to Hydra leave?")
+    assert reply.answers[0].text.startswith("The ferry to Hydra")
+    assistant.close()
