@@ -16,7 +16,7 @@ from verbatim.tui.widgets.answer_card import AnswerCard
 from verbatim.tui.widgets.chat_input import ChatInput
 from verbatim.tui.widgets.source_pane import SourcePane
 from verbatim.tui.widgets.status_bar import StatusBar
-from verbatim.tui.widgets.transcript import Exchange
+from verbatim.tui.widgets.transcript import Exchange, Transcript
 
 from .conftest import REPO
 
@@ -40,6 +40,16 @@ async def ask(pilot: Pilot, question: str) -> None:
     pilot.app.query_one(ChatInput).value = question
     await pilot.press("enter")
     await settle(pilot)
+    await scrolled(pilot)
+
+
+async def scrolled(pilot: Pilot) -> None:
+    """Wait until the transcript has scrolled the reply into view (after a layout refresh)."""
+    transcript, positions = pilot.app.query_one(Transcript), []
+    while len(positions) < 3 or len(set(positions[-3:])) > 1:
+        await pilot.pause(0.02)
+        positions.append(transcript.scroll_y)
+        assert len(positions) < 200, "the transcript kept scrolling"
 
 
 def text_of(widget: Static) -> str:
@@ -216,6 +226,7 @@ def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
             target = max(marked.virtual_region.y - 6, 0)
             if target > 0 and pane.scroll_y == target:
                 break
+        await pilot.wait_for_scheduled_animations()  # the focused card scrolls into view
         await pilot.pause(0.1)
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)

@@ -17,6 +17,7 @@ class SourcePane(VerticalScroll):
         width: 45%;
         border-left: vkey $primary 40%;
         padding: 0 1;
+        scrollbar-gutter: stable;  /* no re-wrap, so no jump, when the scrollbar appears */
     }
     SourcePane > #source-title { text-style: bold; margin: 0 0 1 0; }
     SourcePane > #source-answer { background: $accent 20%; }
