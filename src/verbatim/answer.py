@@ -1,41 +1,109 @@
-"""From candidate sentences to answers: rank, merge verbatim duplicates, decide to abstain."""
+"""From candidate sentences to answers: rank them with a fitted model, merge verbatim duplicates,
+and say how likely it is that the documents answer the question at all."""
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from verbatim.features import features
 from verbatim.retrieve import Candidate
 from verbatim.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
 
-# How much each piece of evidence counts. The sentence itself matters most; its passage says
-# whether the sentence stands in the right context; lexical overlap catches names and numbers
-# the embedding blurs.
-WEIGHTS = {
-    "sentence_cosine": 0.45,
-    "passage_cosine": 0.25,
-    "sentence_lexical": 0.20,
-    "passage_lexical": 0.10,
-}
-# When no candidate sentence comes this close to the question (cosine similarity), the documents
-# almost surely do not hold the answer. Measured on squad-dev: 0.08% of its questions fall below
-# it on their own corpus, 85% when asked of the unrelated bundled corpus (0.40: 0.9% and 91%).
-ABSTAIN_BELOW = 0.35
+if TYPE_CHECKING:
+    import numpy as np
+
+_MODEL = Path(__file__).with_name("ranker.json")  # written by benchmarks/fit_ranker.py
 
 
-def score(candidate: Candidate) -> float:
-    return sum(weight * getattr(candidate, name) for name, weight in WEIGHTS.items())
+@dataclass(frozen=True, slots=True)
+class Logistic:
+    """A logistic model over standardised features: P = sigmoid(((x - mean) / scale) @ w + b)."""
+
+    names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Logistic:
+        return cls(
+            tuple(data["names"]),
+            tuple(data["mean"]),
+            tuple(data["scale"]),
+            tuple(data["weights"]),
+            float(data["bias"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "names": list(self.names),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "weights": list(self.weights),
+            "bias": self.bias,
+        }
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        mean, scale = np.asarray(self.mean), np.asarray(self.scale)
+        return np.asarray(((rows - mean) / scale) @ np.asarray(self.weights) + self.bias)
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """The fitted ranker, the answerability model and the confidence below which to abstain."""
+
+    ranker: Logistic
+    answerable: Logistic
+    abstain_below: float
+
+    @classmethod
+    def load(cls, path: Path = _MODEL) -> Models:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            Logistic.from_dict(data["ranker"]),
+            Logistic.from_dict(data["answerable"]),
+            float(data["abstain_below"]),
+        )
+
+
+@functools.cache
+def models() -> Models:
+    return Models.load()
 
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
     candidate: Candidate
-    score: float
+    score: float  # the ranker's probability that the sentence holds the answer
+    logit: float
 
 
-def rank(candidates: list[Candidate]) -> list[Ranked]:
-    """Candidates best first, one per distinct sentence text (the best-scored copy)."""
-    ranked = sorted((Ranked(c, score(c)) for c in candidates), key=lambda r: -r.score)
+def rank(
+    question: str,
+    candidates: list[Candidate],
+    store: Store,
+    sentences: int,
+    ranker: Logistic | None = None,
+) -> list[Ranked]:
+    """Candidates best first, one per distinct sentence text (the best-scored copy);
+    ``sentences`` is how many the index holds; ``ranker`` defaults to the fitted one."""
+    if not candidates:
+        return []
+    ranker = ranker or models().ranker
+    logits = ranker.logits(features(question, candidates, store, sentences))
+    ranked = sorted(
+        (Ranked(c, _sigmoid(z), float(z)) for c, z in zip(candidates, logits, strict=True)),
+        key=lambda r: -r.logit,
+    )
     seen: set[str] = set()
     unique = []
     for item in ranked:
@@ -45,9 +113,27 @@ def rank(candidates: list[Candidate]) -> list[Ranked]:
     return unique
 
 
-def should_abstain(ranked: list[Ranked]) -> bool:
-    closest = max((r.candidate.sentence_cosine for r in ranked), default=0.0)
-    return closest < ABSTAIN_BELOW
+def answerability_row(ranked: list[Ranked]) -> list[float]:
+    """What the answerability model reads: how sure the ranker is of its best answer, and how
+    close the closest sentence comes to the question."""
+    return [
+        ranked[0].logit,
+        max(r.candidate.sentence_cosine for r in ranked),
+        max(r.candidate.passage_cosine for r in ranked),
+    ]
+
+
+def confidence(ranked: list[Ranked]) -> float:
+    """The probability that the documents answer the question (0 without candidates)."""
+    import numpy as np
+
+    if not ranked:
+        return 0.0
+    return _sigmoid(float(models().answerable.logits(np.asarray([answerability_row(ranked)]))[0]))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def build_answers(store: Store, ranked: list[Ranked]) -> list[Answer]:

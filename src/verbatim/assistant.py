@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from verbatim import indexer
-from verbatim.answer import build_answers, rank, should_abstain
+from verbatim.answer import build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.embed import Embedder
 from verbatim.errors import CorpusError, IndexMissingError, QuestionError
@@ -127,11 +127,13 @@ class Assistant:
         indexer.check_compatible(index.manifest, self.embedder)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
         vector = self.question_encoder.encode([query])[0]
-        ranked = rank(Retriever(index).candidates(query, vector))
-        answers = build_answers(index.store, ranked[: max(k, 0)])
-        if should_abstain(ranked):
-            return Reply(question, answers=(), abstained=True, nearest=tuple(answers))
-        return Reply(question, answers=tuple(answers), abstained=False)
+        candidates = Retriever(index).candidates(query, vector)
+        ranked = rank(query, candidates, index.store, index.manifest.sentences)
+        answers = tuple(build_answers(index.store, ranked[: max(k, 0)]))
+        sure = confidence(ranked)
+        if sure < models().abstain_below:
+            return Reply(question, (), abstained=True, confidence=sure, nearest=answers)
+        return Reply(question, answers, abstained=False, confidence=sure)
 
     def conversation(self) -> Conversation:
         """A chat session in which follow-up questions are read in the light of earlier ones."""

@@ -306,3 +306,24 @@ class Store:
             (_any_of(terms), limit),
         )
         return [(int(row[0]), float(row[1])) for row in rows]
+
+    def sentence_frequency(self, term: str) -> int:
+        """How many sentences hold ``term`` (as FTS5 tokenises and stems it)."""
+        row = self._db.execute(
+            "SELECT count(*) FROM sentences_fts WHERE sentences_fts MATCH ?", (_any_of([term]),)
+        ).fetchone()
+        return int(row[0])
+
+    def sentences_holding(self, terms: Sequence[str], ids: Sequence[int]) -> dict[str, set[int]]:
+        """For each of ``terms``, which of the sentences ``ids`` hold it (FTS5's stemming)."""
+        return {
+            term: {
+                int(row[0])
+                for row in self._in(
+                    "SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ? AND rowid IN",
+                    ids,
+                    _any_of([term]),
+                )
+            }
+            for term in terms
+        }

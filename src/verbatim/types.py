@@ -113,11 +113,13 @@ class Reply:
     question: str
     answers: tuple[Answer, ...]
     abstained: bool
+    confidence: float = 0.0  # how likely the documents answer the question; abstain when low
     nearest: tuple[Answer, ...] = field(default=())  # shown for a look when abstaining
 
     def to_dict(self) -> dict[str, object]:
         return {
             "question": self.question,
             "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
             "answers": [a.to_dict() for a in self.answers],
         }

@@ -1,0 +1,151 @@
+"""What the ranker knows about each candidate sentence, as one row of numbers.
+
+Besides the raw evidence of retrieval (cosines, BM25), a row says how the candidate stands among
+the others for the same question (gaps to the best, reciprocal ranks, z-scores), how much of the
+question's rarer vocabulary it holds (terms matched by FTS5 itself, so with the index's own
+stemming, weighted by inverse document frequency), and whether it holds the kind of thing the
+question asks for (a date for "when", a number for "how many", a name for "who") outside the
+words the question already has.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from verbatim.retrieve import Candidate, query_terms
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from verbatim.store import Store
+
+NAMES = (
+    "sentence_cosine",
+    "passage_cosine",
+    "sentence_lexical",
+    "passage_lexical",
+    "sentence_cosine_gap",
+    "passage_cosine_gap",
+    "sentence_cosine_rr",
+    "sentence_lexical_rr",
+    "passage_cosine_rr",
+    "sentence_cosine_z",
+    "sentence_lexical_z",
+    "term_coverage",
+    "idf_coverage",
+    "idf_coverage_gap",
+    "log_words",
+    "when_has_date",
+    "count_has_number",
+    "who_has_name",
+    "asks_when",
+    "asks_count",
+    "asks_who",
+)
+
+_RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(
+    rf"\b1\d{{3}}s?\b|\b20\d{{2}}s?\b|\b\d{{1,2}}(st|nd|rd|th)? century\b|\b({_MONTHS})\b", re.I
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several)\b",
+    re.I,
+)
+_ASKS_COUNT = re.compile(r"\bhow (many|much|long|far|old|large|big)\b")
+_ASKS_WHEN = re.compile(r"\b(when|what year|which year|what date|what century|what decade)\b")
+_ASKS_WHO = re.compile(r"\b(who|whom|whose)\b")
+
+
+def question_type(question: str) -> str:
+    """ "count", "when", "who" or "other": what kind of answer the question wants."""
+    text = question.casefold()
+    for kind, pattern in (("count", _ASKS_COUNT), ("when", _ASKS_WHEN), ("who", _ASKS_WHO)):
+        if pattern.search(text):
+            return kind
+    return "other"
+
+
+def features(
+    question: str, candidates: list[Candidate], store: Store, sentences: int
+) -> np.ndarray:
+    """One row of :data:`NAMES` per candidate (at least one); ``sentences`` is how many the
+    index holds, for inverse document frequencies."""
+    import numpy as np
+
+    kind = question_type(question)
+    question_words = {w.casefold() for w in _WORD.findall(question)}
+    sentence_ids = [c.sentence.id for c in candidates]
+    terms = query_terms(question)
+    weights = {t: math.log((sentences + 1) / (store.sentence_frequency(t) + 0.5)) for t in terms}
+    held = store.sentences_holding(terms, sentence_ids)
+    total = sum(weights.values()) or 1.0
+    term_coverage = np.array(
+        [sum(i in held[t] for t in terms) / max(len(terms), 1) for i in sentence_ids]
+    )
+    idf_coverage = np.array(
+        [sum(weights[t] for t in terms if i in held[t]) for i in sentence_ids], dtype=np.float64
+    )
+    idf_coverage /= total
+
+    evidence = np.array(
+        [
+            (c.sentence_cosine, c.passage_cosine, c.sentence_lexical, c.passage_lexical)
+            for c in candidates
+        ]
+    )
+    sentence_cosine, passage_cosine, sentence_lexical = (
+        evidence[:, 0],
+        evidence[:, 1],
+        evidence[:, 2],
+    )
+    cues = np.array([_answer_cues(kind, c.sentence.text, question_words) for c in candidates])
+    kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
+    return np.column_stack(
+        [
+            evidence,
+            sentence_cosine - sentence_cosine.max(),
+            passage_cosine - passage_cosine.max(),
+            _reciprocal_rank(sentence_cosine),
+            _reciprocal_rank(sentence_lexical),
+            _reciprocal_rank(passage_cosine),
+            _z_score(sentence_cosine),
+            _z_score(sentence_lexical),
+            term_coverage,
+            idf_coverage,
+            idf_coverage - idf_coverage.max(),
+            cues,
+            kinds,
+        ]
+    ).astype(np.float64)
+
+
+def _answer_cues(kind: str, sentence: str, question_words: set[str]) -> tuple[float, ...]:
+    """(log word count, a date for "when", a number for "how many", a name for "who"), the
+    last three looked for only among the words the question does not already have."""
+    words = _WORD.findall(sentence)
+    new = [w for w in words if w.casefold() not in question_words]
+    new_text = " ".join(new)
+    has_name = any(w[:1].isupper() for w in new if w != words[0])
+    return (
+        math.log1p(len(words)),
+        float(kind == "when" and bool(_DATE.search(new_text))),
+        float(kind == "count" and bool(_NUMBER.search(new_text))),
+        float(kind == "who" and has_name),
+    )
+
+
+def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    ranks = np.empty(len(values))
+    ranks[np.argsort(-values, kind="stable")] = np.arange(len(values))
+    return 1.0 / (ranks + _RANK_DAMPING)
+
+
+def _z_score(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() + 1e-6)
