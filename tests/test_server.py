@@ -130,7 +130,7 @@ def test_the_server_leaves_other_corpora_and_stale_ones_to_the_asker(
 ) -> None:
     write_files({"ferry.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
     assistant.update_index()
-    server = Server(assistant)
+    server = Server(assistant, fresh_for=0)
     request = {"protocol": 1, **identity(assistant.settings), "question": "Ferry?", "k": 3}
     reply = server.answer(request)
     assert rebuild(Reply, reply["reply"]).to_dict() == reply["json"]

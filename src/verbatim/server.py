@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import math
 import os
 import signal
 import socket
@@ -33,16 +34,26 @@ from verbatim.errors import VerbatimError
 from verbatim.index import MANIFEST
 
 DEFAULT_IDLE_SECONDS = 900.0
+# How long a look at the corpus (sizes and times of every file) stays good: scanning thousands
+# of files would cost more than answering, and the chat app looks every 3 s.
+FRESH_FOR_SECONDS = 2.0
 
 
 class Server:
     """Answers questions for one corpus, index and model until idle for ``idle_seconds``
     (never, when that is 0)."""
 
-    def __init__(self, assistant: Assistant, idle_seconds: float = DEFAULT_IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        assistant: Assistant,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        fresh_for: float = FRESH_FOR_SECONDS,
+    ) -> None:
         self.assistant = assistant
         self.identity = identity(assistant.settings)
         self.idle_seconds = idle_seconds
+        self.fresh_for = fresh_for
+        self._fresh_at = -math.inf  # when the corpus was last seen to match the index
         self.path = socket_path(assistant.settings.index)
         self._lock = threading.Lock()  # one question at a time uses the assistant
         self._active = 0  # open connections
@@ -60,8 +71,10 @@ class Server:
         with self._lock:
             try:
                 self._reopen_if_updated()
-                if indexer.is_stale(self.assistant.settings.corpus, self.assistant.index):
-                    return {"fallback": "the corpus changed since the index was updated"}
+                if time.monotonic() - self._fresh_at >= self.fresh_for:
+                    if indexer.is_stale(self.assistant.settings.corpus, self.assistant.index):
+                        return {"fallback": "the corpus changed since the index was updated"}
+                    self._fresh_at = time.monotonic()
                 reply = self.assistant.ask(str(request["question"]), int(request["k"]))
             except VerbatimError as error:
                 return {"fallback": str(error)}
@@ -80,6 +93,7 @@ class Server:
             return
         self.assistant.close()
         self._opened = (seen, self.assistant.index.generation)
+        self._fresh_at = -math.inf  # look at the corpus again for the new index
 
     # -- the socket ------------------------------------------------------------------------
     def serve_forever(self, ready: IO[str] | None = None) -> None:
