@@ -17,6 +17,7 @@ STARTED = time.perf_counter()
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -35,12 +36,14 @@ QUESTIONS = [
 ]
 
 
-async def measure(settings: Settings) -> tuple[float, float, list[float]]:
+async def measure(settings: Settings) -> tuple[float, float, float, list[float]]:
     app = VerbatimApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         while not isinstance(app.focused, ChatInput):
             await asyncio.sleep(0.005)
         to_input = time.perf_counter() - STARTED
+        cpu_to_input = time.process_time()  # this process's CPU since it started: what a
+        # busy, shared machine does not inflate
         await asyncio.to_thread(app.ready.wait)  # the loop must keep running for the worker
         to_ready = time.perf_counter() - STARTED
         latencies = []
@@ -53,7 +56,7 @@ async def measure(settings: Settings) -> tuple[float, float, list[float]]:
             await pilot.pause()
             assert app.query(Exchange).last().query(AnswerCard)
             latencies.append(time.perf_counter() - pressed)
-    return to_input, to_ready, latencies
+    return to_input, cpu_to_input, to_ready, latencies
 
 
 def main() -> None:
@@ -61,9 +64,12 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--index", type=Path)
     args = parser.parse_args()
-    to_input, to_ready, latencies = asyncio.run(measure(Settings.resolve(args.corpus, args.index)))
+    settings = Settings.resolve(args.corpus, args.index)
+    to_input, cpu_to_input, to_ready, latencies = asyncio.run(measure(settings))
+    print(f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
     print("| measure | seconds |\n|---|---|")
-    print(f"| launch → input accepted | {to_input:.2f} |")
+    print(f"| launch → input accepted (target ≤ 1 s) | {to_input:.2f} |")
+    print(f"| launch → input accepted, CPU time | {cpu_to_input:.2f} |")
     print(f"| launch → model loaded, index checked | {to_ready:.2f} |")
     print(f"| enter → answers (median of {len(latencies)}) | {statistics.median(latencies):.3f} |")
     print(f"| enter → answers (max) | {max(latencies):.3f} |")

@@ -127,6 +127,7 @@ class Assistant:
         indexer.check_compatible(index.manifest, self.embedder)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
         vector = self.question_encoder.encode([query])[0]
+        _search_on_this_thread()
         candidates = Retriever(index).candidates(query, vector)
         ranked = rank(query, candidates, index.store, index.manifest.sentences)
         answers = tuple(build_answers(index.store, ranked[: max(k, 0)]))
@@ -138,6 +139,15 @@ class Assistant:
     def conversation(self) -> Conversation:
         """A chat session in which follow-up questions are read in the light of earlier ones."""
         return Conversation(self)
+
+
+def _search_on_this_thread() -> None:
+    """Search one question on one thread: OpenMP's hand-offs cost more than they save for a
+    single query, and far more on a busy machine. OpenMP keeps the setting per thread, so
+    indexing in other threads keeps its threads."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
 
 
 class Conversation:

@@ -15,6 +15,7 @@ from verbatim.errors import QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.assistant import Assistant
+    from verbatim.client import Client
     from verbatim.indexer import Report
     from verbatim.types import Reply
 
@@ -153,16 +154,36 @@ def ask(
     if questions is not None and question:
         raise click.UsageError("give either a question or --questions FILE, not both")
     texts = _read_questions(questions) if questions is not None else iter([" ".join(question)])
-    assistant = _assistant(ctx)
-    report = assistant.ensure_index(progress=_ProgressLine())
-    if report is not None:
-        _print_report(report)
+    server = _server(ctx)
+    assistant = None if server else _ready_assistant(ctx)
     for text in texts:
-        reply = assistant.ask(text, k=k)
+        reply = server.ask(text, k) if server else None
+        if reply is None:  # no server, or it cannot answer as this process would
+            assistant = assistant or _ready_assistant(ctx)
+            reply = assistant.ask(text, k=k)
         if as_json:
             click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
         else:
             _print_reply(reply)
+
+
+def _server(ctx: click.Context) -> Client | None:
+    """A running `verbatim serve` for these settings, if any."""
+    from verbatim.client import Client
+
+    server = Client.connect(Settings.resolve(*ctx.obj))
+    if server is not None:
+        ctx.call_on_close(server.close)
+    return server
+
+
+def _ready_assistant(ctx: click.Context) -> Assistant:
+    """An assistant with its index built or brought up to date."""
+    assistant = _assistant(ctx)
+    report = assistant.ensure_index(progress=_ProgressLine())
+    if report is not None:
+        _print_report(report)
+    return assistant
 
 
 def _read_questions(stream: IO[str]) -> Iterator[str]:
@@ -251,6 +272,30 @@ def status(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"  deleted: {path}")
     else:
         click.echo("Fresh:    the index matches the corpus")
+
+
+@cli.command()
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=0),
+    default=900,
+    show_default=True,
+    help="Stop after this many seconds without questions (0: never).",
+)
+@click.pass_context
+def serve(ctx: click.Context, idle_timeout: float) -> None:
+    """Keep the index and model warm so `verbatim ask` answers in milliseconds.
+
+    Listens on a Unix socket in the index folder (only you can connect); `verbatim ask` uses
+    it while it runs and answers in-process otherwise. Stop it with ctrl+c or SIGTERM.
+    """
+    from verbatim.server import Server
+
+    assistant = _ready_assistant(ctx)
+    assistant.warm_up()
+    server = Server(assistant, idle_seconds=idle_timeout)
+    server.serve_forever(ready=sys.stderr)
+    click.echo("verbatim serve: stopped", err=True)
 
 
 @cli.command()

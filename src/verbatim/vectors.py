@@ -89,4 +89,4 @@ class VectorIndex:
 
         if not len(ids):
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        return self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))  # one C++ call

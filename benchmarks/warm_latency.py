@@ -1,0 +1,161 @@
+"""Warm answers: question → answers with everything loaded, at 100k passages.
+
+Times, in one run over the same index and questions (p50 / p95 over rounds × questions):
+
+- `Assistant.ask` in this process, warm (what the chat app does);
+- `verbatim serve` in a subprocess, asked through `verbatim.client` (what `verbatim ask` does
+  when a server runs: socket, freshness check, JSON);
+- baseline: the naive warm pipeline, sentence-transformers encode + FAISS search of the same
+  sentence vectors + the texts from SQLite;
+- the stages of the question path, to show where the time goes.
+
+Make the index first (see benchmarks/synthetic_index.py), then, from the repository root:
+
+    nice -n 10 .venv/bin/python benchmarks/warm_latency.py [--target /tmp/verbatim-bench/synthetic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from verbatim import indexer
+from verbatim.assistant import Assistant
+from verbatim.client import Client, is_serving
+from verbatim.config import Settings
+from verbatim.retrieve import query_terms
+
+QUESTIONS = [
+    "Who was the commander of Iran's Quds Force during the intervention?",
+    "Which town did hundreds of Iranian soldiers help the Peshmerga retake in August 2014?",
+    "How much did Iran spend on military aid to Iraq?",
+    "Which Hezbollah technical specialist was killed near Mosul in July 2014?",
+    "For how many days was the town of Amirli besieged by ISIL?",
+    "When did the Defence Ministers of Iran and Iraq sign a military pact?",
+    "Which Iranian general was killed in Samarra?",
+    "What did the United States say about Iranian airstrikes?",
+    "What is the boiling point of liquid nitrogen?",
+    "Who is the president of the Islamic Republic?",
+]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    cuts = statistics.quantiles(samples, n=20, method="inclusive")
+    return statistics.median(samples) * 1000, cuts[18] * 1000
+
+
+def timed(function: Callable[[str], object], rounds: int) -> tuple[float, float, float]:
+    """p50 and p95 wall milliseconds, and p50 CPU milliseconds of this thread (which a busy,
+    shared machine hardly inflates; zero for work done in another process)."""
+    for question in QUESTIONS:  # one untimed pass: caches and lazy loads
+        function(question)
+    samples, cpu = [], []
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            function(question)
+            samples.append(time.perf_counter() - started)
+            cpu.append(time.thread_time() - started_cpu)
+    return (*percentiles(samples), statistics.median(cpu) * 1000)
+
+
+def served(settings: Settings, rounds: int) -> tuple[float, float, float]:
+    places = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
+    command = [sys.executable, "-c", "from verbatim.cli import main; main()", *places, "serve"]
+    server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        while not is_serving(settings.index):
+            if server.poll() is not None:
+                raise SystemExit("verbatim serve did not start")
+            time.sleep(0.05)
+        client = Client.connect(settings)
+        assert client is not None
+
+        def ask(question: str) -> None:
+            if client.ask(question, 3) is None:
+                raise SystemExit("the server sent the question back: is the index fresh?")
+
+        return timed(ask, rounds)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def naive(assistant: Assistant, rounds: int) -> tuple[float, float, float]:
+    """Warm sentence-transformers + FAISS over the same sentence vectors, texts from SQLite."""
+    model = assistant.embedder.model
+    vectors = assistant.index.sentence_vectors
+    database = sqlite3.connect(assistant.index.store.path)
+
+    def ask(question: str) -> None:
+        vector = model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
+        for i, _ in vectors.search(vector[0], 3):
+            database.execute("SELECT text FROM sentences WHERE id = ?", (i,)).fetchone()
+
+    return timed(ask, rounds)
+
+
+def stages(assistant: Assistant, rounds: int) -> dict[str, tuple[float, float, float]]:
+    index, store = assistant.index, assistant.index.store
+    encode = assistant.question_encoder.encode
+    vector = encode([QUESTIONS[0]])[0]
+    return {
+        "encode the question (ONNX)": timed(lambda q: encode([q]), rounds),
+        "FAISS: 50 nearest sentences": timed(
+            lambda q: index.sentence_vectors.search(vector, 50), rounds
+        ),
+        "FAISS: 20 nearest passages": timed(
+            lambda q: index.passage_vectors.search(vector, 20), rounds
+        ),
+        "FTS5: sentences (BM25, 200)": timed(
+            lambda q: store.search_text("sentences", query_terms(q), 200), rounds
+        ),
+        "FTS5: passages (BM25, 200)": timed(
+            lambda q: store.search_text("passages", query_terms(q), 200), rounds
+        ),
+        "corpus freshness check (server)": timed(
+            lambda q: indexer.is_stale(assistant.settings.corpus, index), rounds
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", type=Path, default=Path("/tmp/verbatim-bench/synthetic"))
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    settings = Settings.resolve(args.target / "corpus", args.target / "index")
+    assistant = Assistant(settings)
+    assistant.warm_up()
+    _, passages, sentences = assistant.index.store.counts()
+
+    warm = timed(lambda q: assistant.ask(q), args.rounds)
+    through_server = served(settings, args.rounds)
+    breakdown = stages(assistant, args.rounds)
+    baseline = naive(assistant, args.rounds)
+
+    samples = args.rounds * len(QUESTIONS)
+    load = os.getloadavg()[0]
+    print(f"\n{passages} passages, {sentences} sentences; {samples} questions; load {load:.1f}\n")
+    print("| path | p50 ms | p95 ms | CPU p50 ms | target |\n|---|---|---|---|---|")
+    rows = {
+        "naive warm: sentence-transformers + FAISS (baseline)": (baseline, ""),
+        "`Assistant.ask`, warm (chat app)": (warm, "p95 ≤ 50"),
+        "`verbatim serve`, via the client (CPU: client only)": (through_server, "p95 ≤ 50"),
+        **{f"stage: {name}": (figures, "") for name, figures in breakdown.items()},
+    }
+    for name, ((p50, p95, cpu), target) in rows.items():
+        print(f"| {name} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | {target} |")
+    assistant.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""`verbatim serve`: one warm :class:`Assistant` answering `verbatim ask` over a Unix socket.
+
+The socket is only reachable by its owner (a 0700 folder or the index folder, a 0600 socket).
+Each connection sends JSON lines ``{"protocol", "corpus", "index", "model", "question", "k"}``
+and gets back ``{"reply": dataclasses.asdict(reply), "json": reply.to_dict()}``, or
+``{"fallback": why}`` when the asker should answer in-process: another corpus, index or model,
+a corpus changed since the index was updated (the asker updates it, with its progress shown),
+or any error (the asker then meets it itself and reports it as usual). The server notices an
+updated index by its manifest and generation, and reopens it before answering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import math
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from verbatim import indexer
+from verbatim.assistant import Assistant
+from verbatim.client import MAX_LINE, PROTOCOL, identity, socket_path
+from verbatim.errors import VerbatimError
+from verbatim.index import MANIFEST
+
+DEFAULT_IDLE_SECONDS = 900.0
+# How long a look at the corpus (sizes and times of every file) stays good: scanning thousands
+# of files would cost more than answering, and the chat app looks every 3 s.
+FRESH_FOR_SECONDS = 2.0
+
+
+class Server:
+    """Answers questions for one corpus, index and model until idle for ``idle_seconds``
+    (never, when that is 0)."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        fresh_for: float = FRESH_FOR_SECONDS,
+    ) -> None:
+        self.assistant = assistant
+        self.identity = identity(assistant.settings)
+        self.idle_seconds = idle_seconds
+        self.fresh_for = fresh_for
+        self._fresh_at = -math.inf  # when the corpus was last seen to match the index
+        self.path = socket_path(assistant.settings.index)
+        self._lock = threading.Lock()  # one question at a time uses the assistant
+        self._active = 0  # open connections
+        self._last_seen = time.monotonic()
+        self._opened: tuple[Any, ...] | None = None  # (manifest stat, generation) when opened
+        self._reopen_if_updated()  # opens the index now, not at the first question
+
+    # -- answering -------------------------------------------------------------------------
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The response to one request (see the module docstring)."""
+        if request.get("protocol") != PROTOCOL:
+            return {"fallback": "another protocol version"}
+        if {key: request.get(key) for key in self.identity} != self.identity:
+            return {"fallback": "this server serves another corpus, index or model"}
+        with self._lock:
+            try:
+                self._reopen_if_updated()
+                if time.monotonic() - self._fresh_at >= self.fresh_for:
+                    if indexer.is_stale(self.assistant.settings.corpus, self.assistant.index):
+                        return {"fallback": "the corpus changed since the index was updated"}
+                    self._fresh_at = time.monotonic()
+                reply = self.assistant.ask(str(request["question"]), int(request["k"]))
+            except VerbatimError as error:
+                return {"fallback": str(error)}
+        return {"reply": dataclasses.asdict(reply), "json": reply.to_dict()}
+
+    def _reopen_if_updated(self) -> None:
+        """Close the index when `verbatim index` changed it since it was opened, so that the
+        next question opens the new one."""
+        directory = self.assistant.settings.index
+        try:
+            stat = os.stat(directory / MANIFEST)
+        except OSError:
+            stat = None  # no index (any more): opening it will say so
+        seen = None if stat is None else (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._opened == (seen, self.assistant.index.generation):
+            return
+        self.assistant.close()
+        self._opened = (seen, self.assistant.index.generation)
+        self._fresh_at = -math.inf  # look at the corpus again for the new index
+
+    # -- the socket ------------------------------------------------------------------------
+    def serve_forever(self, ready: IO[str] | None = None) -> None:
+        """Listen until idle (or until SIGTERM or SIGINT); remove the socket on the way out."""
+        with contextlib.suppress(KeyboardInterrupt), self._listening() as listener:
+            if ready is not None:
+                print(f"Serving {self.identity['corpus']} on {self.path}", file=ready, flush=True)
+            while True:
+                listener.settimeout(self._wait())
+                try:
+                    connection, _ = listener.accept()
+                except TimeoutError:
+                    if self._is_idle():
+                        return
+                    continue
+                with self._lock:
+                    self._active += 1
+                threading.Thread(target=self._converse, args=(connection,), daemon=True).start()
+
+    def _wait(self) -> float | None:
+        if not self.idle_seconds:
+            return None
+        return max(self._last_seen + self.idle_seconds - time.monotonic(), 0.05)
+
+    def _is_idle(self) -> bool:
+        with self._lock:
+            quiet = time.monotonic() - self._last_seen
+            return self._active == 0 and quiet >= self.idle_seconds
+
+    def _converse(self, connection: socket.socket) -> None:
+        connection.settimeout(self.idle_seconds or None)  # a silent client counts as gone
+        try:
+            with connection, connection.makefile("rwb") as stream:
+                while line := stream.readline(MAX_LINE):
+                    response = self.answer(json.loads(line))
+                    stream.write(json.dumps(response).encode() + b"\n")
+                    stream.flush()
+                    self._last_seen = time.monotonic()
+        except (OSError, ValueError) as error:  # a client gone or garbled: only it is affected
+            print(f"verbatim serve: dropped a connection: {error}", file=sys.stderr)
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._last_seen = time.monotonic()
+
+    @contextlib.contextmanager
+    def _listening(self) -> Iterator[socket.socket]:
+        folder = self.path.parent
+        if folder != self.assistant.settings.index.resolve():
+            _private_folder(folder)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise VerbatimError(
+                    f"a server is already running for this index (socket {self.path}): "
+                    "stop it first, or just use it"
+                ) from None
+            self.path.unlink(missing_ok=True)  # left by a server that did not stop cleanly
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            previous = os.umask(0o177)  # the socket is born 0600: no window for others
+            try:
+                listener.bind(str(self.path))
+            finally:
+                os.umask(previous)
+            listener.listen(16)
+            stopping = signal.signal(signal.SIGTERM, _exit)
+            try:
+                yield listener
+            finally:
+                signal.signal(signal.SIGTERM, stopping)
+                listener.close()
+                self.path.unlink(missing_ok=True)
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    state = folder.stat()
+    if state.st_uid != os.getuid() or state.st_mode & 0o077:
+        raise VerbatimError(
+            f"{folder} is not private to you: remove it, or use a shorter --index path"
+        )
