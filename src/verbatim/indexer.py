@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from verbatim.index import Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
+    content_digest,
     discover,
     load,
     parse_extracted,
@@ -201,7 +201,7 @@ def _apply(
         except UnreadableFileError as error:
             report.skipped.append((state.path, str(error)))
             continue
-        digest = hashlib.sha256(extracted.text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = content_digest(extracted)
         record = known.get(state.path)
         if record is not None and record.sha256 == digest:
             touched.append((record, state))  # same content, new timestamp
