@@ -123,14 +123,17 @@ def _print_report(report: Report) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="List what would be added, re-embedded and removed only."
 )
+@click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus.")
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool, dry_run: bool) -> None:
+def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None:
     """Index the corpus (only new and changed files are embedded)."""
     if dry_run:
         _print_preview(_assistant(ctx), rebuild)
         return
     report = _assistant(ctx).update_index(rebuild=rebuild, progress=_ProgressLine())
     _print_report(report)
+    if watch:
+        _watch(_assistant(ctx))
 
 
 @cli.command()
@@ -289,6 +292,15 @@ def chat(ctx: click.Context) -> None:
 
 def main() -> None:
     cli()
+
+
+def _watch(assistant: Assistant) -> None:
+    from verbatim.watch import corpus_changes
+
+    settings = assistant.settings
+    click.echo(f"Watching {settings.corpus} for changes (ctrl+c to stop)...", err=True)
+    for _ in corpus_changes(settings.corpus, settings.index):
+        _print_report(assistant.update_index(progress=_ProgressLine()))
 
 
 def _print_preview(assistant: Assistant, rebuild: bool) -> None:
