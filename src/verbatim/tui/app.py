@@ -72,7 +72,9 @@ class VerbatimApp(App[None]):
         self.query_one(ChatInput).focus()
         self.prepare()
         self.set_interval(FRESHNESS_CHECK_SECONDS, self.check_freshness)
-        self.watch_corpus()
+        # A plain thread, not a Textual worker: it never completes, and waiting for workers to
+        # complete (as tests do to let the app settle) must not wait for it.
+        threading.Thread(target=self.watch_corpus, name="verbatim-watch", daemon=True).start()
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
@@ -122,7 +124,6 @@ class VerbatimApp(App[None]):
             self._lock.release()
         self.call_from_thread(self.query_one(StatusBar).show_status, status, self._model_name())
 
-    @work(thread=True, exclusive=True, group="watch")
     def watch_corpus(self) -> None:
         """Update the index within seconds of files being added, changed or removed. Questions
         are answered from the index as it was until the update is in: only reopening it waits
@@ -142,13 +143,16 @@ class VerbatimApp(App[None]):
                     self.assistant.close()  # the next question opens the updated index
                     status = self.assistant.status()
                 changed = len(report.added) + len(report.updated) + len(report.removed)
+                if self._stop_watching.is_set():
+                    return  # the app is closing: nothing left to show
                 self.call_from_thread(
                     self.query_one(StatusBar).show_status, status, self._model_name()
                 )
                 if changed:
                     self.call_from_thread(self.notify, f"Index updated: {changed} file(s)")
         except VerbatimError as error:
-            self.call_from_thread(self.notify, f"Not watching the corpus: {error}")
+            if not self._stop_watching.is_set():
+                self.call_from_thread(self.notify, f"Not watching the corpus: {error}")
 
     @work(thread=True, group="ask")
     def answer(self, exchange: Exchange) -> None:
