@@ -162,4 +162,6 @@ def build_answers(store: Store, ranked: list[Ranked]) -> list[Answer]:
 
 
 def _source(passage: PassageRecord, sentence: SentenceRecord) -> Source:
-    return Source(passage.path, passage.section, sentence.line_start, sentence.line_end)
+    return Source(
+        passage.path, passage.section, sentence.line_start, sentence.line_end, sentence.page
+    )

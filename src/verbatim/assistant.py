@@ -12,7 +12,7 @@ from verbatim.config import Settings
 from verbatim.embed import Embedder
 from verbatim.errors import CorpusError, IndexMissingError, QuestionError
 from verbatim.index import Index, Manifest
-from verbatim.ingest import UnreadableFileError, read_text
+from verbatim.ingest import UnreadableFileError, load
 from verbatim.question_encoder import QuestionEncoder
 from verbatim.retrieve import Retriever
 from verbatim.types import Reply, Source
@@ -98,11 +98,15 @@ class Assistant:
         )
 
     def excerpt(self, source: Source, around: int = 12) -> Excerpt:
-        """The lines of the original file around ``source``, for reading an answer in place."""
+        """The lines of the original file around ``source``, for reading an answer in place
+        (of the text extracted from it for HTML, DOCX and PDF; of its page for PDF)."""
         try:
-            text = read_text(self.settings.corpus / source.path)
+            extracted = load(self.settings.corpus / source.path)
         except UnreadableFileError as error:
             raise CorpusError(f"cannot read {source.path}: {error}") from error
+        text = extracted.text
+        if source.page is not None and 0 < source.page <= len(extracted.page_starts):
+            text = extracted.page_text(source.page)
         lines = text.splitlines()
         first = max(source.line_start - around, 1)
         last = min(source.line_end + around, len(lines))

@@ -121,11 +121,20 @@ def _print_report(report: Report) -> None:
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Throw the index away and build it again.")
+@click.option(
+    "--dry-run", is_flag=True, help="List what would be added, re-embedded and removed only."
+)
+@click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus.")
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool) -> None:
+def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None:
     """Index the corpus (only new and changed files are embedded)."""
+    if dry_run:
+        _print_preview(_assistant(ctx), rebuild)
+        return
     report = _assistant(ctx).update_index(rebuild=rebuild, progress=_ProgressLine())
     _print_report(report)
+    if watch:
+        _watch(_assistant(ctx))
 
 
 @cli.command()
@@ -299,6 +308,25 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--link", is_flag=True, help="Link the files into the corpus instead of copying.")
+@click.pass_context
+def add(ctx: click.Context, paths: tuple[Path, ...], link: bool) -> None:
+    """Copy (or link) files or folders into the corpus and update the index."""
+    from verbatim.adding import add_paths
+
+    assistant = _assistant(ctx)
+    result = add_paths(list(paths), assistant.settings.corpus, link=link)
+    for path in result.added:
+        click.echo(f"{'linked' if link else 'added'}: {path}")
+    for path, reason in result.skipped:
+        click.echo(f"skipped: {path} ({reason})")
+    click.echo(f"{len(result.added)} added, {len(result.skipped)} skipped.")
+    if result.added:
+        _print_report(assistant.update_index(progress=_ProgressLine()))
+
+
+@cli.command()
 @click.pass_context
 def chat(ctx: click.Context) -> None:
     """Open the chat app (the default command)."""
@@ -309,3 +337,31 @@ def chat(ctx: click.Context) -> None:
 
 def main() -> None:
     cli()
+
+
+def _watch(assistant: Assistant) -> None:
+    from verbatim.watch import corpus_changes
+
+    settings = assistant.settings
+    click.echo(f"Watching {settings.corpus} for changes (ctrl+c to stop)...", err=True)
+    for _ in corpus_changes(settings.corpus, settings.index):
+        _print_report(assistant.update_index(progress=_ProgressLine()))
+
+
+def _print_preview(assistant: Assistant, rebuild: bool) -> None:
+    from verbatim.preview import preview
+
+    settings = assistant.settings
+    plan = preview(settings.corpus, settings.index, assistant.embedder.fingerprint, rebuild)
+    if plan.rebuild:
+        click.echo(f"Would build the index anew ({plan.rebuild}).")
+    groups = (("add", plan.add), ("re-embed", plan.reembed), ("remove", plan.remove))
+    for verb, paths in groups:
+        for path in paths:
+            click.echo(f"{verb}: {path}")
+    for path, reason in plan.skip:
+        click.echo(f"skip: {path} ({reason})")
+    click.echo(
+        f"Would add {len(plan.add)}, re-embed {len(plan.reembed)}, remove {len(plan.remove)} and "
+        f"skip {len(plan.skip)} file(s); {plan.unchanged} unchanged. Nothing was changed."
+    )

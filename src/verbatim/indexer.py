@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections.abc import Callable
@@ -16,9 +15,10 @@ from verbatim.index import Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
+    content_digest,
     discover,
-    parse_document,
-    read_text,
+    load,
+    parse_extracted,
 )
 from verbatim.store import DocumentRecord
 from verbatim.types import Document, Passage
@@ -197,16 +197,16 @@ def _apply(
         if progress:
             progress("reading", number, len(candidates))
         try:
-            text = read_text(corpus / state.path)
+            extracted = load(corpus / state.path)
         except UnreadableFileError as error:
             report.skipped.append((state.path, str(error)))
             continue
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = content_digest(extracted)
         record = known.get(state.path)
         if record is not None and record.sha256 == digest:
             touched.append((record, state))  # same content, new timestamp
             continue
-        parsed.append((parse_document(state.path, text), digest, state))
+        parsed.append((parse_extracted(state.path, extracted), digest, state))
     if not (parsed or todo.deleted or touched or always_publish):
         return report
 

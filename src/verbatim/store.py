@@ -73,6 +73,11 @@ MIGRATIONS: tuple[str, ...] = (
         VALUES ('delete', old.id, old.section, old.text);
     END;
     """,
+    # Paged formats (PDF): the 1-based page of a passage or sentence; NULL for the others.
+    """
+    ALTER TABLE passages ADD COLUMN page INTEGER;
+    ALTER TABLE sentences ADD COLUMN page INTEGER;
+    """,
 )
 
 _NOT_A_WORD = re.compile(r"[\W_]+")
@@ -110,6 +115,7 @@ class PassageRecord:
     text: str
     line_start: int
     line_end: int
+    page: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,7 @@ class SentenceRecord:
     key: str
     line_start: int
     line_end: int
+    page: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +205,7 @@ class Store:
         for position, passage in enumerate(document.passages):
             cursor = self._db.execute(
                 "INSERT INTO passages (document_id, position, section, header, text, char_start,"
-                " char_end, line_start, line_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " char_end, line_start, line_end, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document_id,
                     position,
@@ -209,6 +216,7 @@ class Store:
                     passage.char_end,
                     passage.line_start,
                     passage.line_end,
+                    passage.page,
                 ),
             )
             passage_id = int(cursor.lastrowid or 0)
@@ -216,7 +224,7 @@ class Store:
             for sentence_position, sentence in enumerate(passage.sentences):
                 cursor = self._db.execute(
                     "INSERT INTO sentences (passage_id, position, text, key, char_start, char_end,"
-                    " line_start, line_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    " line_start, line_end, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         passage_id,
                         sentence_position,
@@ -226,6 +234,7 @@ class Store:
                         sentence.char_end,
                         sentence.line_start,
                         sentence.line_end,
+                        sentence.page,
                     ),
                 )
                 added.sentence_ids.append(int(cursor.lastrowid or 0))
@@ -262,14 +271,16 @@ class Store:
 
     _PASSAGE_COLUMNS = (
         "p.id, p.document_id, d.path, d.title, p.position, p.section, p.header, p.text, "
-        "p.line_start, p.line_end FROM passages p JOIN documents d ON d.id = p.document_id"
+        "p.line_start, p.line_end, p.page FROM passages p JOIN documents d ON d.id = p.document_id"
     )
 
     def passages(self, ids: Iterable[int]) -> dict[int, PassageRecord]:
         rows = self._in(f"SELECT {self._PASSAGE_COLUMNS} WHERE p.id IN", ids)
         return {row[0]: PassageRecord(*row) for row in rows}
 
-    _SENTENCE_COLUMNS = "id, passage_id, position, text, key, line_start, line_end FROM sentences"
+    _SENTENCE_COLUMNS = (
+        "id, passage_id, position, text, key, line_start, line_end, page FROM sentences"
+    )
 
     def sentences(self, ids: Iterable[int]) -> dict[int, SentenceRecord]:
         rows = self._in(f"SELECT {self._SENTENCE_COLUMNS} WHERE id IN", ids)

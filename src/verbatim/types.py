@@ -18,6 +18,7 @@ class Sentence:
     char_end: int
     line_start: int
     line_end: int
+    page: int | None = None  # 1-based page of paged formats (PDF); lines then count within it
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,10 @@ class Passage:
     def line_end(self) -> int:
         return self.sentences[-1].line_end
 
+    @property
+    def page(self) -> int | None:
+        return self.sentences[0].page
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -66,6 +71,7 @@ class Source:
     section: str
     line_start: int
     line_end: int
+    page: int | None = None  # 1-based, for paged formats; the lines then count within the page
 
     @property
     def lines(self) -> str:
@@ -76,7 +82,10 @@ class Source:
 
     @property
     def label(self) -> str:
-        """ "file › section › lines", as the CLI and the chat app show a source."""
+        """ "file › section › lines" (or "file › p. 12 › section › lines"), as the CLI and the
+        chat app show a source."""
+        if self.page is not None:
+            return f"{self.path} › p. {self.page} › {self.section} › {self.lines}"
         return f"{self.path} › {self.section} › {self.lines}"
 
     def to_dict(self) -> dict[str, object]:
@@ -85,7 +94,7 @@ class Source:
             "section": self.section,
             "line_start": self.line_start,
             "line_end": self.line_end,
-        }
+        } | ({} if self.page is None else {"page": self.page})
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from verbatim.ingest.chunk import Unit, chunk
+from verbatim.ingest.extracted import Extracted
 from verbatim.ingest.files import UnreadableFileError, discover, read_text
+from verbatim.ingest.loaders import load
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
-from verbatim.ingest.structure import BlockKind, parse_layout
-from verbatim.types import Document
+from verbatim.ingest.structure import BlockKind, Layout, parse_layout
+from verbatim.types import Document, Passage
 
 # Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 
-__all__ = ["CHUNKER_VERSION", "UnreadableFileError", "discover", "parse_document", "read_text"]
+__all__ = [
+    "CHUNKER_VERSION",
+    "Extracted",
+    "UnreadableFileError",
+    "content_digest",
+    "discover",
+    "load",
+    "parse_document",
+    "parse_extracted",
+    "read_text",
+]
 
 
 def parse_document(path: str, text: str) -> Document:
     """Parse one file's text into a :class:`Document`; ``path`` is relative to the corpus."""
-    layout = parse_layout(text)
-    title = layout.title or PurePosixPath(path).stem
+    return parse_extracted(path, Extracted(text))
+
+
+def parse_extracted(path: str, extracted: Extracted) -> Document:
+    """Parse what a loader read from one file; ``path`` is relative to the corpus."""
+    text = extracted.text
+    layout: Layout = extracted.layout or parse_layout(text)
+    title = extracted.title or layout.title or PurePosixPath(path).stem
     lines = LineIndex(text)
     units = (
         Unit(
@@ -30,4 +50,29 @@ def parse_document(path: str, text: str) -> Document:
         )
         for block in layout.blocks
     )
-    return Document(path=path, title=title, passages=tuple(chunk(units)))
+    passages = tuple(chunk(units))
+    if extracted.page_starts:
+        passages = tuple(_paginate(passage, extracted, lines) for passage in passages)
+    return Document(path=path, title=title, passages=passages)
+
+
+def content_digest(extracted: Extracted) -> str:
+    """What tells a changed file from one merely touched: the hash of the text read from it."""
+    return hashlib.sha256(extracted.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _paginate(passage: Passage, extracted: Extracted, lines: LineIndex) -> Passage:
+    """Give each sentence its page, and line numbers counted within that page."""
+    sentences = []
+    for sentence in passage.sentences:
+        page = extracted.page_of(sentence.char_start)
+        first = lines.line_of(extracted.page_starts[page - 1]) - 1
+        sentences.append(
+            replace(
+                sentence,
+                page=page,
+                line_start=sentence.line_start - first,
+                line_end=sentence.line_end - first,
+            )
+        )
+    return replace(passage, sentences=tuple(sentences))

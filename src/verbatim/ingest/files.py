@@ -9,8 +9,6 @@ from pathlib import Path
 
 from verbatim.errors import CorpusError
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
-
 
 class UnreadableFileError(Exception):
     """A corpus file that cannot be read as text; it is skipped with a warning."""
@@ -24,13 +22,15 @@ def discover(corpus: Path) -> list[str]:
     """
     if not corpus.is_dir():
         raise CorpusError(
-            f"corpus folder {corpus} does not exist: create it and put .txt or .md files in it, "
+            f"corpus folder {corpus} does not exist: create it and put your documents in it, "
             "or point --corpus at your documents"
         )
     return sorted(_walk(corpus))
 
 
 def _walk(corpus: Path) -> Iterator[str]:
+    from verbatim.ingest.loaders import SUPPORTED_SUFFIXES  # the loaders read files with this
+
     for folder, subfolders, names in os.walk(corpus, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in names:

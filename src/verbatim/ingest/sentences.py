@@ -31,6 +31,9 @@ def _has_words(text: str) -> bool:
 
 def block_sentences(text: str, block: Block, lines: LineIndex) -> Iterator[Sentence]:
     """The sentences of one block, citation markers removed, spans mapped to ``text``."""
+    if block.kind is BlockKind.CODE:
+        yield from _code(text, block, lines)
+        return
     clean = strip_citations(text[block.start : block.end], block.start)
     spans = _row_cells(clean) if block.kind is BlockKind.TABLE_ROW else _sentence_spans(clean)
     for shown, start, end in spans:
@@ -44,6 +47,14 @@ def block_sentences(text: str, block: Block, lines: LineIndex) -> Iterator[Sente
             line_start=lines.line_of(original_start),
             line_end=lines.line_of(original_end - 1),
         )
+
+
+def _code(text: str, block: Block, lines: LineIndex) -> Iterator[Sentence]:
+    """A code block as one unit, exactly as written: brackets are code, not citations."""
+    code = text[block.start : block.end].rstrip()
+    if _has_words(code):
+        end = block.start + len(code)
+        yield Sentence(code, block.start, end, lines.line_of(block.start), lines.line_of(end - 1))
 
 
 def _sentence_spans(clean: CleanText) -> Iterator[tuple[str, int, int]]:

@@ -19,6 +19,7 @@ class BlockKind(Enum):
     PARAGRAPH = "paragraph"
     LIST_ITEM = "item"
     TABLE_ROW = "row"
+    CODE = "code"  # a code block: one unit, kept as written
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def _is_table_row(line: str) -> bool:
     return stripped.count("|") >= 2 and (stripped.startswith("|") or stripped.endswith("|"))
 
 
-class _Sections:
+class Sections:
     """The heading path in force; the first level-1 heading is the document's title."""
 
     def __init__(self) -> None:
@@ -103,7 +104,7 @@ def parse_layout(text: str) -> Layout:
     """Split ``text`` into blocks, each tagged with the heading path it stands under."""
     lines = _lines(text)
     wrapped = _is_hard_wrapped(lines)
-    sections = _Sections()
+    sections = Sections()
     blocks: list[Block] = []
     paragraph: list[_Line] = []
     table_header: tuple[int, int] | None = None

@@ -57,6 +57,8 @@ class VerbatimApp(App[None]):
         self._lock = threading.Lock()  # one thread at a time uses the assistant
         self._rebuild_next = False
         self._problem: str | None = None  # why the index is not usable, while it is not
+        self._writing = threading.Lock()  # one index update at a time (ctrl+r or the watcher)
+        self._stop_watching = threading.Event()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -70,8 +72,12 @@ class VerbatimApp(App[None]):
         self.query_one(ChatInput).focus()
         self.prepare()
         self.set_interval(FRESHNESS_CHECK_SECONDS, self.check_freshness)
+        # A plain thread, not a Textual worker: it never completes, and waiting for workers to
+        # complete (as tests do to let the app settle) must not wait for it.
+        threading.Thread(target=self.watch_corpus, name="verbatim-watch", daemon=True).start()
 
     def on_unmount(self) -> None:
+        self._stop_watching.set()
         self.assistant.close()
 
     # -- background work -------------------------------------------------------------------
@@ -83,7 +89,7 @@ class VerbatimApp(App[None]):
         """Build or update the index and load the model, while the user can already type."""
         status_bar = self.query_one(StatusBar)
         try:
-            with self._lock:
+            with self._lock, self._writing:
                 if rebuild:
                     self.assistant.update_index(rebuild=True, progress=self._progress)
                 else:
@@ -117,6 +123,36 @@ class VerbatimApp(App[None]):
         finally:
             self._lock.release()
         self.call_from_thread(self.query_one(StatusBar).show_status, status, self._model_name())
+
+    def watch_corpus(self) -> None:
+        """Update the index within seconds of files being added, changed or removed. Questions
+        are answered from the index as it was until the update is in: only reopening it waits
+        for the question being answered."""
+        from verbatim.watch import corpus_changes, update_beside
+
+        while not self.ready.wait(0.2):
+            if self._stop_watching.is_set():
+                return
+        try:
+            for _ in corpus_changes(self.settings.corpus, self.settings.index, self._stop_watching):
+                if self._problem is not None:
+                    continue  # the index needs ctrl+r first; the status bar says so
+                with self._writing:
+                    report = update_beside(self.settings)
+                with self._lock:
+                    self.assistant.close()  # the next question opens the updated index
+                    status = self.assistant.status()
+                changed = len(report.added) + len(report.updated) + len(report.removed)
+                if self._stop_watching.is_set():
+                    return  # the app is closing: nothing left to show
+                self.call_from_thread(
+                    self.query_one(StatusBar).show_status, status, self._model_name()
+                )
+                if changed:
+                    self.call_from_thread(self.notify, f"Index updated: {changed} file(s)")
+        except VerbatimError as error:
+            if not self._stop_watching.is_set():
+                self.call_from_thread(self.notify, f"Not watching the corpus: {error}")
 
     @work(thread=True, group="ask")
     def answer(self, exchange: Exchange) -> None:

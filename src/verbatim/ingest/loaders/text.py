@@ -1,0 +1,16 @@
+"""Plain text (and wikitext): read as it is; its layout comes from the text itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from verbatim.ingest.extracted import Extracted
+from verbatim.ingest.files import read_text
+
+
+def sniff(head: bytes) -> bool:
+    return False  # text is what is left when no other format claims a file
+
+
+def load(path: Path) -> Extracted:
+    return Extracted(read_text(path))

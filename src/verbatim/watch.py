@@ -1,0 +1,59 @@
+"""Watching the corpus: each settled burst of file changes triggers one incremental update."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from verbatim import indexer
+from verbatim.config import Settings
+from verbatim.ingest.files import discover
+
+# watchfiles gathers changes until none came for STEP_MS (at most DEBOUNCE_MS), so saving a file
+# in several writes, or copying a folder, is one update rather than many.
+DEBOUNCE_MS = 1600
+STEP_MS = 300
+
+
+def corpus_changes(
+    corpus: Path, index: Path, stop: threading.Event | None = None
+) -> Iterator[set[Path]]:
+    """Yield the paths that changed each time the corpus settles after changes, until ``stop``
+    is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored."""
+    from watchfiles import watch
+
+    discover(corpus)  # a missing corpus is a clear error, not a watch on nothing
+    index = index.resolve()
+
+    def wanted(_change: object, path: str) -> bool:
+        resolved = Path(path).resolve()
+        name = resolved.name
+        return not (
+            name.startswith((".", "#"))
+            or name.endswith(("~", "#"))
+            or resolved == index
+            or index in resolved.parents
+        )
+
+    for changes in watch(
+        corpus,
+        watch_filter=wanted,
+        debounce=DEBOUNCE_MS,
+        step=STEP_MS,
+        stop_event=stop,
+        raise_interrupt=False,
+    ):
+        yield {Path(path) for _, path in changes}
+
+
+def update_beside(settings: Settings, progress: indexer.Progress | None = None) -> indexer.Report:
+    """Update the index through an index handle of its own, so an assistant answering questions
+    meanwhile keeps reading the generation it has open; it sees the update once it reopens."""
+    from verbatim.assistant import Assistant
+
+    assistant = Assistant(settings)
+    try:
+        return assistant.update_index(progress=progress)
+    finally:
+        assistant.close()

@@ -1,0 +1,84 @@
+"""Watching the corpus: files added, changed and removed show in the answers within seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from verbatim.assistant import Assistant
+from verbatim.config import Settings
+from verbatim.watch import corpus_changes, update_beside
+
+# Bounds a wait for the watcher so that a broken watcher fails the test instead of hanging it;
+# no speed is asserted.
+PATIENCE_SECONDS = 120
+
+
+class Watcher:
+    """The watch loop of `verbatim index --watch` in a thread, counting its updates."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stop = threading.Event()
+        self.updated = threading.Semaphore(0)
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        for _ in corpus_changes(self.settings.corpus, self.settings.index, self.stop):
+            update_beside(self.settings)
+            self.updated.release()
+
+    def start(self) -> None:
+        """Start watching; return once a change is seen (the OS watch is set up in the
+        background, so a change made at once could go unseen)."""
+        self.thread.start()
+        probe = self.settings.corpus / "probe.txt"
+        for attempt in range(PATIENCE_SECONDS):
+            probe.write_text(f"Probe number {attempt}.\n")
+            if self.updated.acquire(timeout=3):
+                break
+        probe.unlink()
+
+    def answer_once_settled(self, assistant: Assistant, question: str, expected: str) -> str:
+        """The best answer after each update, until it is ``expected`` or patience runs out (a
+        burst of writes may come as more than one update)."""
+        deadline = time.monotonic() + PATIENCE_SECONDS
+        while True:
+            assistant.close()  # reopen the updated index, as the chat app does
+            answer = best(assistant, question)
+            if answer == expected or not self.updated.acquire(
+                timeout=max(deadline - time.monotonic(), 0)
+            ):
+                return answer
+
+
+def best(assistant: Assistant, question: str) -> str:
+    reply = assistant.ask(question)
+    return "" if reply.abstained else reply.answers[0].text
+
+
+def test_added_changed_and_removed_files_change_the_answers(
+    assistant: Assistant, write_files, settings: Settings
+) -> None:
+    write_files({"canteen.txt": "The canteen opens at noon.\n"})
+    assistant.update_index()
+    question = "When does the museum open?"
+    assert "museum" not in best(assistant, question)
+    watcher = Watcher(settings)
+    try:
+        watcher.start()
+        write_files({"museum.md": "# Museum\n\nThe museum opens at nine in the morning.\n"})
+        expected = "The museum opens at nine in the morning."
+        assert watcher.answer_once_settled(assistant, question, expected) == expected
+
+        write_files({"museum.md": "# Museum\n\nThe museum opens at ten on Sundays.\n"})
+        expected = "The museum opens at ten on Sundays."
+        assert watcher.answer_once_settled(assistant, question, expected) == expected
+
+        (settings.corpus / "museum.md").unlink()
+        canteen = "The canteen opens at noon."
+        assert watcher.answer_once_settled(assistant, question, canteen) in (canteen, "")
+        assert assistant.index.store.counts()[0] == 1
+    finally:
+        watcher.stop.set()
+        watcher.thread.join()
