@@ -5,9 +5,10 @@ report (and the seed questions, on another corpus, are never seen). Both models 
 regressions over :mod:`verbatim.features`:
 
 - the ranker reads one candidate sentence and predicts whether it holds a gold answer;
-- the answerability model reads the ranked list (the best answer's logit, the closest cosines)
-  and predicts whether the corpus holds the answer at all. Its negatives are the same questions
-  asked with their own article taken out of the candidates, as if the corpus did not have it.
+- the answerability model reads the ranked list (the closest cosines, how much of the question
+  the best answer covers) and predicts whether the corpus holds the answer at all. Its
+  negatives are the same questions asked with their own article taken out of the candidates,
+  as if the corpus did not have it.
 
 The abstention threshold is the highest confidence that wrongly abstains on at most
 ``--max-wrong-abstention`` of the fitting questions. The trade-off curve is printed for the
@@ -37,7 +38,7 @@ from verbatim.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"
 MODEL_FILE = ROOT / "src" / "verbatim" / "ranker.json"
-ANSWERABLE_NAMES = ("best_logit", "best_sentence_cosine", "best_passage_cosine")
+ANSWERABLE_NAMES = ("best_sentence_cosine", "best_passage_cosine", "best_answer_idf_coverage")
 
 
 @dataclass

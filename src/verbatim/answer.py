@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.features import features
+from verbatim.features import NAMES, features
 from verbatim.retrieve import Candidate
 from verbatim.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
@@ -85,6 +85,7 @@ class Ranked:
     candidate: Candidate
     score: float  # the ranker's probability that the sentence holds the answer
     logit: float
+    idf_coverage: float  # share of the question's rarer vocabulary the sentence holds
 
 
 def rank(
@@ -99,9 +100,13 @@ def rank(
     if not candidates:
         return []
     ranker = ranker or models().ranker
-    logits = ranker.logits(features(question, candidates, store, sentences))
+    rows = features(question, candidates, store, sentences)
+    coverage = rows[:, NAMES.index("idf_coverage")]
     ranked = sorted(
-        (Ranked(c, _sigmoid(z), float(z)) for c, z in zip(candidates, logits, strict=True)),
+        (
+            Ranked(c, _sigmoid(z), float(z), float(v))
+            for c, z, v in zip(candidates, ranker.logits(rows), coverage, strict=True)
+        ),
         key=lambda r: -r.logit,
     )
     seen: set[str] = set()
@@ -114,12 +119,13 @@ def rank(
 
 
 def answerability_row(ranked: list[Ranked]) -> list[float]:
-    """What the answerability model reads: how sure the ranker is of its best answer, and how
-    close the closest sentence comes to the question."""
+    """What the answerability model reads: how close the closest sentence and passage come to
+    the question, and how much of the question's rarer vocabulary the best answer holds. Only
+    absolute measures: a corpus of one sentence is judged as one of a million."""
     return [
-        ranked[0].logit,
         max(r.candidate.sentence_cosine for r in ranked),
         max(r.candidate.passage_cosine for r in ranked),
+        ranked[0].idf_coverage,
     ]
 
 
