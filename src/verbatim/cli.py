@@ -262,5 +262,38 @@ def chat(ctx: click.Context) -> None:
     run(Settings.resolve(*ctx.obj))
 
 
+@cli.command("eval")
+@click.argument("questions_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many answers to ask for (MRR@10 needs 10).",
+)
+@click.pass_context
+def eval_(ctx: click.Context, questions_file: Path, as_json: bool, k: int) -> None:
+    """Ask every question in QUESTIONS_FILE (JSON lines, questions or conversations) and
+    print answer@1/@3, context@5, MRR@10, abstention, highlight overlap and latency."""
+    import time
+
+    from verbatim import evaluate
+
+    questions = evaluate.load_questions(questions_file)  # a bad file fails before indexing
+    assistant = _assistant(ctx)
+    started = time.perf_counter()
+    report = assistant.ensure_index(progress=_ProgressLine())
+    index_seconds = time.perf_counter() - started if report is not None else None
+    if report is not None:
+        _print_report(report)
+    scores = evaluate.run(assistant, questions, k=k, progress=_ProgressLine())
+    if as_json:
+        click.echo(json.dumps(evaluate.summary(scores, index_seconds)))
+    else:
+        click.echo(evaluate.describe(scores, index_seconds))
+
+
 def main() -> None:
     cli()
