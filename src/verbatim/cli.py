@@ -141,7 +141,8 @@ def index(ctx: click.Context, rebuild: bool) -> None:
 @click.option(
     "--questions",
     type=click.File("r", encoding="utf-8"),
-    help='JSON-lines file of questions (field "question"); "-" reads stdin.',
+    help='JSON-lines file of questions (field "question", or "turns" for a conversation); '
+    '"-" reads stdin.',
 )
 @click.pass_context
 def ask(
@@ -157,30 +158,55 @@ def ask(
     report = assistant.ensure_index(progress=_ProgressLine())
     if report is not None:
         _print_report(report)
-    for text in texts:
-        reply = assistant.ask(text, k=k)
+    for reply, extra in _replies(assistant, texts, k):
         if as_json:
-            click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps({**reply.to_dict(), **extra}, ensure_ascii=False))
         else:
             _print_reply(reply)
 
 
-def _read_questions(stream: IO[str]) -> Iterator[str]:
+def _replies(
+    assistant: Assistant, items: Iterator[str | list[str]], k: int
+) -> Iterator[tuple[Reply, dict[str, int]]]:
+    """Each question's reply; a list of turns is asked in one conversation, and its replies
+    carry which conversation (counted from 1 in the file) and which turn they answer."""
+    conversations = 0
+    for item in items:
+        if isinstance(item, str):
+            yield assistant.ask(item, k=k), {}
+            continue
+        conversations += 1
+        chat = assistant.conversation()
+        for turn, text in enumerate(item, start=1):
+            yield chat.ask(text, k=k), {"conversation": conversations, "turn": turn}
+
+
+def _read_questions(stream: IO[str]) -> Iterator[str | list[str]]:
+    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns."""
     name = getattr(stream, "name", "questions")
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            question = item["question"]
-            if not isinstance(question, str):
-                raise TypeError("the question is not a string")
+            if isinstance(item, dict) and "turns" in item:
+                if not isinstance(item["turns"], list) or not item["turns"]:
+                    raise TypeError('"turns" is not a non-empty list')
+                yield [_question_text(turn) for turn in item["turns"]]
+            else:
+                yield _question_text(item)
         except (ValueError, KeyError, TypeError) as error:
             raise QuestionError(
                 f'{name}, line {number}: expected a JSON object with a "question" string '
-                f"({error.__class__.__name__}: {error})"
+                f'or a "turns" list of them ({error.__class__.__name__}: {error})'
             ) from error
-        yield question
+
+
+def _question_text(item: Any) -> str:
+    question = item["question"]
+    if not isinstance(question, str):
+        raise TypeError("the question is not a string")
+    return question
 
 
 def _print_reply(reply: Reply) -> None:
