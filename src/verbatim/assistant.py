@@ -11,6 +11,7 @@ from verbatim.answer import build_answers, rank, should_abstain
 from verbatim.config import Settings
 from verbatim.embed import Embedder
 from verbatim.errors import CorpusError, IndexMissingError, QuestionError
+from verbatim.highlight import with_highlights
 from verbatim.index import Index, Manifest
 from verbatim.ingest import UnreadableFileError, read_text
 from verbatim.question_encoder import QuestionEncoder
@@ -128,7 +129,7 @@ class Assistant:
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
         vector = self.question_encoder.encode([query])[0]
         ranked = rank(Retriever(index).candidates(query, vector))
-        answers = build_answers(index.store, ranked[: max(k, 0)])
+        answers = with_highlights(question, build_answers(index.store, ranked[: max(k, 0)]))
         if should_abstain(ranked):
             return Reply(question, answers=(), abstained=True, nearest=tuple(answers))
         return Reply(question, answers=tuple(answers), abstained=False)
