@@ -65,6 +65,14 @@ def test_a_sentence_that_only_repeats_the_question_has_no_highlight() -> None:
     assert highlight("What is it?", "") is None
 
 
+def test_why_and_how_questions_have_no_highlight() -> None:
+    """Their answer is a clause: a short span would mark the wrong words."""
+    sentence = "The last Song emperor drowned in 1279, bringing an end to the Song dynasty."
+    assert highlight("How did the last Song emperor die?", sentence) is None
+    assert highlight("Why did the Song dynasty end?", sentence) is None
+    assert highlight("When did the last Song emperor drown?", sentence) is not None
+
+
 @pytest.mark.parametrize(
     ("question", "want"),
     [
@@ -77,6 +85,8 @@ def test_a_sentence_that_only_repeats_the_question_has_no_highlight() -> None:
         ("Which city did they retake?", Want.PLACE),
         ("Which militia fought in Tikrit?", Want.NAMED),
         ("What did the report recommend?", Want.THING),
+        ("How did he die?", Want.CLAUSE),
+        ("Why did the offensive stall?", Want.CLAUSE),
     ],
 )
 def test_the_question_says_what_kind_of_answer_it_wants(question: str, want: Want) -> None:

@@ -74,18 +74,21 @@ _VERBS = frozenset(
     """said says made makes became become becomes took take takes gave give gives led lead
     leads began begin begins won win wins held hold holds found find finds went go goes came come
     comes saw see sees sent send sends built build builds wrote write writes got get gets left
-    leave leaves include includes became remain remains run runs ran set sets put puts know knows
-    knew thought think thinks tries try says""".split()
+    leave leaves include includes remain remains run runs ran set sets put puts know knows knew
+    thought think thinks tries try""".split()
 )
 
 
 class Want(Enum):
+    """The kind of answer a question asks for."""
+
     DATE = "date"
     NUMBER = "number"
     PERSON = "person"
     PLACE = "place"
     NAMED = "named"  # "what language", "which company": often a name, else a noun phrase
     THING = "thing"
+    CLAUSE = "clause"  # "why", "how did": answered by a clause, which no short span marks
 
 
 # Words that often stand right before an answer of each kind ("by Odo", "in Normandy").
@@ -126,6 +129,7 @@ _WANTS = [
             r"state|town|region|place|continent|river|island|location|area)\b"
         ),
     ),
+    (Want.CLAUSE, re.compile(r"\bwhy\b|\bhow\b")),  # after NUMBER, which "how many" is
 ]
 
 
@@ -178,6 +182,8 @@ def _is_content(token: _Token) -> bool:
 
 
 def _in_phrase(token: _Token) -> bool:
+    """Whether the token may stand in a noun phrase (a content word that does not look like a
+    verb or an adverb)."""
     word = token.text
     if not _is_content(token):
         return False
@@ -202,6 +208,8 @@ def highlight(question: str, sentence: str) -> tuple[int, int] | None:
     tokens = _tokens(sentence)
     anchors = [i for i, t in enumerate(tokens) if _is_content(t) and t.key in asked]
     want = wanted(question)
+    if want is Want.CLAUSE:
+        return None
     best: tuple[float, int, int] | None = None
     for start, end, fit in _candidates(want, sentence, tokens, asked):
         span = _trim(tokens, start, end, asked)
@@ -212,6 +220,8 @@ def highlight(question: str, sentence: str) -> tuple[int, int] | None:
         repeated = sum(t.key in asked for t in inside) / max(len(inside), 1)
         distance = min((_gap(first, last, a) for a in anchors), default=0)
         near = {tokens[a].key for a in anchors if 0 < _gap(first, last, a) <= _WINDOW}
+        # The kind counts most; a span that repeats the question's words is no answer; being
+        # among and near the question's words, or after a cue such as "by", tells it apart.
         value = (
             fit
             - 0.6 * repeated
