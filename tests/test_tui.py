@@ -80,6 +80,25 @@ async def test_ask_and_read_the_answer_in_its_source(bundled_settings: Settings)
         assert app.focused is cards[1]
 
 
+async def test_the_span_that_answers_is_underlined_in_the_card(
+    bundled_settings: Settings,
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Which IRGC brigadier general was killed by an ISIL sniper in Samarra?")
+        card = app.query(AnswerCard).first()
+        rendered = card.render()  # the card's content, with the style of each span
+        assert card.answer.highlight is not None
+        underlined = [
+            rendered.plain[span.start : span.end]
+            for span in getattr(rendered, "spans", ())
+            if getattr(span.style, "underline", False)
+        ]
+        start, end = card.answer.highlight
+        assert underlined == [card.answer.text[start:end]]
+        assert "Taqavi" in underlined[0]
+
+
 async def test_a_follow_up_question_uses_the_conversation(bundled_settings: Settings) -> None:
     app = VerbatimApp(bundled_settings)
     async with app.run_test(size=SIZE) as pilot:

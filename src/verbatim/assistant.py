@@ -11,6 +11,7 @@ from verbatim.answer import build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.embed import Embedder
 from verbatim.errors import CorpusError, IndexMissingError, QuestionError
+from verbatim.highlight import with_highlights
 from verbatim.index import Index, Manifest
 from verbatim.ingest import UnreadableFileError, load
 from verbatim.question_encoder import QuestionEncoder
@@ -134,7 +135,7 @@ class Assistant:
         _search_on_this_thread()
         candidates = Retriever(index).candidates(query, vector)
         ranked = rank(query, candidates, index.store, index.manifest.sentences)
-        answers = tuple(build_answers(index.store, ranked[: max(k, 0)]))
+        answers = tuple(with_highlights(question, build_answers(index.store, ranked[: max(k, 0)])))
         sure = confidence(ranked)
         if sure < models().abstain_below:
             return Reply(question, (), abstained=True, confidence=sure, nearest=answers)

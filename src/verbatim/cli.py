@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -151,7 +151,8 @@ def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None
 @click.option(
     "--questions",
     type=click.File("r", encoding="utf-8"),
-    help='JSON-lines file of questions (field "question"); "-" reads stdin.',
+    help='JSON-lines file of questions (field "question", or "turns" for a conversation); '
+    '"-" reads stdin.',
 )
 @click.pass_context
 def ask(
@@ -164,14 +165,16 @@ def ask(
         raise click.UsageError("give either a question or --questions FILE, not both")
     texts = _read_questions(questions) if questions is not None else iter([" ".join(question)])
     server = _server(ctx)
-    assistant = None if server else _ready_assistant(ctx)
-    for text in texts:
-        reply = server.ask(text, k) if server else None
-        if reply is None:  # no server, or it cannot answer as this process would
-            assistant = assistant or _ready_assistant(ctx)
-            reply = assistant.ask(text, k=k)
+    assistant: Assistant | None = None
+
+    def local() -> Assistant:  # built only when a question is answered in-process
+        nonlocal assistant
+        assistant = assistant or _ready_assistant(ctx)
+        return assistant
+
+    for reply, extra in _replies(server, local, texts, k):
         if as_json:
-            click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps({**reply.to_dict(), **extra}, ensure_ascii=False))
         else:
             _print_reply(reply)
 
@@ -195,22 +198,53 @@ def _ready_assistant(ctx: click.Context) -> Assistant:
     return assistant
 
 
-def _read_questions(stream: IO[str]) -> Iterator[str]:
+def _replies(
+    server: Client | None,
+    local: Callable[[], Assistant],
+    items: Iterator[str | list[str]],
+    k: int,
+) -> Iterator[tuple[Reply, dict[str, int]]]:
+    """Each question's reply, from the server when one runs and can give it; a list of turns
+    is asked in one (in-process) conversation, and its replies carry which conversation
+    (counted from 1 in the file) and which turn they answer."""
+    conversations = 0
+    for item in items:
+        if isinstance(item, str):
+            reply = server.ask(item, k) if server else None
+            yield reply or local().ask(item, k=k), {}
+            continue
+        conversations += 1
+        chat = local().conversation()
+        for turn, text in enumerate(item, start=1):
+            yield chat.ask(text, k=k), {"conversation": conversations, "turn": turn}
+
+
+def _read_questions(stream: IO[str]) -> Iterator[str | list[str]]:
+    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns."""
     name = getattr(stream, "name", "questions")
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            question = item["question"]
-            if not isinstance(question, str):
-                raise TypeError("the question is not a string")
+            if isinstance(item, dict) and "turns" in item:
+                if not isinstance(item["turns"], list) or not item["turns"]:
+                    raise TypeError('"turns" is not a non-empty list')
+                yield [_question_text(turn) for turn in item["turns"]]
+            else:
+                yield _question_text(item)
         except (ValueError, KeyError, TypeError) as error:
             raise QuestionError(
                 f'{name}, line {number}: expected a JSON object with a "question" string '
-                f"({error.__class__.__name__}: {error})"
+                f'or a "turns" list of them ({error.__class__.__name__}: {error})'
             ) from error
-        yield question
+
+
+def _question_text(item: Any) -> str:
+    question = item["question"]
+    if not isinstance(question, str):
+        raise TypeError("the question is not a string")
+    return question
 
 
 def _print_reply(reply: Reply) -> None:
@@ -333,6 +367,39 @@ def chat(ctx: click.Context) -> None:
     from verbatim.tui.app import run
 
     run(Settings.resolve(*ctx.obj))
+
+
+@cli.command("eval")
+@click.argument("questions_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many answers to ask for (MRR@10 needs 10).",
+)
+@click.pass_context
+def eval_(ctx: click.Context, questions_file: Path, as_json: bool, k: int) -> None:
+    """Ask every question in QUESTIONS_FILE (JSON lines, questions or conversations) and
+    print answer@1/@3, context@5, MRR@10, abstention, highlight overlap and latency."""
+    import time
+
+    from verbatim import evaluate
+
+    questions = evaluate.load_questions(questions_file)  # a bad file fails before indexing
+    assistant = _assistant(ctx)
+    started = time.perf_counter()
+    report = assistant.ensure_index(progress=_ProgressLine())
+    index_seconds = time.perf_counter() - started if report is not None else None
+    if report is not None:
+        _print_report(report)
+    scores = evaluate.run(assistant, questions, k=k, progress=_ProgressLine())
+    if as_json:
+        click.echo(json.dumps(evaluate.summary(scores, index_seconds)))
+    else:
+        click.echo(evaluate.describe(scores, index_seconds))
 
 
 def main() -> None:

@@ -105,6 +105,8 @@ class Answer:
     score: float
     context: str
     sources: tuple[Source, ...]
+    # [start, end) of the span in ``text`` that most likely answers the question, if found
+    highlight: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -112,6 +114,7 @@ class Answer:
             "score": round(self.score, 4),
             "context": self.context,
             "sources": [s.to_dict() for s in self.sources],
+            "highlight": list(self.highlight) if self.highlight else None,
         }
 
 

@@ -36,7 +36,7 @@ def highlighted_context(answer: Answer, width: int = 300) -> Text:
     context = answer.context
     start = context.find(answer.text)
     if start < 0:
-        return literal(answer.text, "bold")
+        return _sentence(answer)
     end = start + len(answer.text)
     spare = max(width - len(answer.text), 0)
     left = max(start - spare // 2, 0)
@@ -45,8 +45,16 @@ def highlighted_context(answer: Answer, width: int = 300) -> Text:
     if left > 0:
         text.append("… ", "dim")
     text.append_text(literal(context[left:start], "dim"))
-    text.append_text(literal(answer.text, "bold"))
+    text.append_text(_sentence(answer))
     text.append_text(literal(context[end:right], "dim"))
     if right < len(context):
         text.append(" …", "dim")
+    return text
+
+
+def _sentence(answer: Answer) -> Text:
+    """The answer sentence in bold, the span that answers the question also underlined."""
+    text = literal(answer.text, "bold")
+    if answer.highlight is not None:
+        text.stylize("underline", *answer.highlight)
     return text

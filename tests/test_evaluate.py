@@ -1,0 +1,155 @@
+"""`verbatim eval`: question sets and conversations scored on the bundled corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from verbatim.assistant import Assistant
+from verbatim.cli import cli
+from verbatim.config import Settings
+from verbatim.errors import QuestionError
+from verbatim.evaluate import load_questions, score
+from verbatim.types import Answer, Reply
+
+from .conftest import BUNDLED_CORPUS, MakeCorpus, shared_path
+
+
+@pytest.fixture(scope="module")
+def bundled_args(bundled: Assistant) -> list[str]:
+    return ["--corpus", str(BUNDLED_CORPUS), "--index", str(bundled.settings.index)]
+
+
+@pytest.fixture
+def settings_args(write_files: MakeCorpus, settings: Settings) -> list[str]:
+    """A one-file corpus that has no index yet."""
+    write_files({"owls.txt": "Barn owls nest in barns and church towers.\n\nCats sleep a lot.\n"})
+    return ["--corpus", str(settings.corpus), "--index", str(settings.index)]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_eval_scores_the_seed_questions(bundled_args: list[str]) -> None:
+    path = shared_path("eval/seed-questions.jsonl")
+    result = run(*bundled_args, "eval", "--json", str(path))
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["questions"] == 16 and scores["unanswerable"] >= 1
+    assert scores["answerable"] + scores["unanswerable"] == 16
+    assert scores["answer_at_1"] >= 0.9 and scores["answer_at_3"] >= 0.95
+    assert scores["mrr_at_10"] >= scores["answer_at_1"]
+    assert scores["abstained_on_unanswerable"] == 1.0 and scores["wrongly_abstained"] == 0.0
+    assert 0 < scores["latency_ms_p50"] <= scores["latency_ms_p95"]
+    assert scores["index_seconds"] is None  # the index was up to date: nothing to time
+    assert scores["later_turns"] == 0
+
+
+def test_eval_asks_each_conversation_in_one_session(bundled_args: list[str]) -> None:
+    path = shared_path("eval/seed-conversations.jsonl")
+    turns = sum(len(json.loads(line)["turns"]) for line in path.read_text().splitlines() if line)
+    result = run(*bundled_args, "eval", "--json", str(path))
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["questions"] == turns
+    assert scores["later_turns"] == turns - 1  # one conversation in the seed set
+    assert scores["later_turns_answer_at_1"] == 1.0
+
+
+def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: Path) -> None:
+    questions = tmp_path / "mixed.jsonl"
+    questions.write_text(
+        shared_path("eval/seed-questions.jsonl").read_text(encoding="utf-8")
+        + shared_path("eval/seed-conversations.jsonl").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    result = run(*bundled_args, "eval", "-k", "5", str(questions))
+    assert result.exit_code == 0, result.output
+    for label in (
+        "answer@1",
+        "answer@3",
+        "context@5",
+        "MRR@10",
+        "abstention on unanswerable",
+        "wrong abstention on answerable",
+        "turns after the first: answer@1",
+        "highlight overlap",
+        "p95",
+        "index time",
+    ):
+        assert label in result.stdout
+
+
+def test_eval_times_the_index_it_builds(settings_args: list[str], tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "Where do owls nest?", "answers": ["barns"]}\n')
+    result = run(*settings_args, "eval", "--json", str(questions))
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["index_seconds"] > 0 and scores["answer_at_1"] == 1.0
+    assert "Built the index" in result.stderr
+
+
+def test_a_broken_line_is_one_error_naming_the_file_and_line(tmp_path: Path) -> None:
+    questions = tmp_path / "broken.jsonl"
+    questions.write_text(
+        '{"question": "Who?", "answers": ["x"]}\n\n{"question": "What?", "answers": [\n'
+    )
+    result = run("--corpus", str(tmp_path), "--index", str(tmp_path / "i"), "eval", str(questions))
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("verbatim: error: ") and "broken.jsonl, line 3" in line
+    assert not (tmp_path / "i").exists()  # the file is read before any indexing
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"turns": []}', '{"turns": [{"answers": ["x"]}]}', '{"question": 3}', "[1, 2]"],
+)
+def test_malformed_question_lines_are_rejected(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(QuestionError, match=r"q\.jsonl, line 1: "):
+        load_questions(path)
+
+
+def test_both_formats_are_read_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "A?", "answers": ["a"]}\n'
+        '{"turns": [{"question": "B?", "answers": ["b"]}, {"question": "C?", "answers": []}]}\n'
+        '{"question": "D?", "answers": [], "answerable": false}\n'
+    )
+    questions = load_questions(path)
+    assert [(q.question, q.conversation, q.turn) for q in questions] == [
+        ("A?", None, 1),
+        ("B?", 2, 1),
+        ("C?", 2, 2),
+        ("D?", None, 1),
+    ]
+    assert [q.answerable for q in questions] == [True, True, True, False]
+
+
+def test_highlight_overlap_and_exact_match_against_gold_answers(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "When?", "answers": ["31 December 2014"]}\n')
+    text = "The pact was signed on 31 December 2014 in Baghdad."
+
+    def reply(highlight: tuple[int, int] | None) -> Reply:
+        answer = Answer(text, 1.0, text, (), highlight=highlight)
+        return Reply("When?", (answer,), abstained=False)
+
+    start = text.index("31")
+    cases = [(start, start + 16), (start + 3, len(text) - 1), (0, 3), None]
+    scores = [score(load_questions(path), [reply(case)], [0.01]) for case in cases]
+    assert [(s.highlight_overlap, s.highlight_exact) for s in scores] == [
+        (1.0, 1.0),
+        (1.0, 0.0),
+        (0.0, 0.0),
+        (0.0, 0.0),
+    ]
+    assert all(s.highlights_checked == 1 for s in scores)
