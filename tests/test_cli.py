@@ -41,8 +41,9 @@ def test_ask_json_follows_the_contract(bundled_args: list[str]) -> None:
     assert result.exit_code == 0, result.output
     (line,) = result.stdout.splitlines()
     reply = json.loads(line)
-    assert set(reply) >= {"question", "abstained", "answers"}
+    assert set(reply) >= {"question", "abstained", "confidence", "answers"}
     assert reply["question"] == question and reply["abstained"] is False
+    assert 0.0 <= reply["confidence"] <= 1.0
     assert 1 <= len(reply["answers"]) <= 5
     scores = [a["score"] for a in reply["answers"]]
     assert scores == sorted(scores, reverse=True)
