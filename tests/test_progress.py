@@ -63,3 +63,15 @@ def test_batches_of_an_update_are_all_applied(
     assert report.passages_embedded == 2
     assert assistant.index.store.counts()[:2] == (2, 2)
     assert len(assistant.index.passage_vectors) == 2
+
+
+def test_a_rebuild_in_batches_keeps_one_generation_of_vector_files(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(FILES)
+    assistant.update_index()
+    monkeypatch.setattr(indexer, "COMMIT_EVERY", 1)
+    report = assistant.update_index(rebuild=True)
+    assert report.rebuilt and len(report.added) == len(FILES)
+    assert len(list(assistant.settings.index.glob("*.faiss"))) == 2  # passages and sentences
+    assert assistant.index.store.counts()[0] == len(FILES)

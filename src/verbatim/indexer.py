@@ -268,6 +268,9 @@ def _apply(
         report.sentences_embedded += len(sentence_texts)
         if each or not always_publish:
             index.publish()
+        else:  # an unpublished rebuild reads only its newest files: drop the ones before
+            for path in index.vector_paths(index.generation - 1):
+                path.unlink(missing_ok=True)
     if always_publish and not each:
         index.publish()
     report.unchanged += len(touched)
