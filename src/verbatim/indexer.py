@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,10 @@ from verbatim.types import Document, Passage
 
 # progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences".
 Progress = Callable[[str, int, int], None]
+
+# Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
+# here), so an interrupted run keeps what it finished; each commit rewrites the vector files.
+COMMIT_EVERY = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +151,16 @@ def update(
                 updated_at=now(),
             ),
         )
+        # Without an index yet, each batch is published as it is made, so an interrupted first
+        # run keeps what it finished; a rebuild publishes only at the end, to keep the old index.
+        fresh = not rebuild
         try:
-            report = _apply(corpus, index, embedder, progress, always_publish=True)
+            report = _apply(corpus, index, embedder, progress, always_publish=True, each=fresh)
         except BaseException:
-            index.discard()
+            if fresh and index.generation > 0:
+                index.close()
+            else:
+                index.discard()
             raise
         index.close()
         report.rebuilt = True
@@ -186,6 +196,7 @@ def _apply(
     embedder: Embedder,
     progress: Progress | None,
     always_publish: bool = False,
+    each: bool = False,
 ) -> Report:
     known = index.store.documents()
     todo = plan(corpus, known)
@@ -210,49 +221,77 @@ def _apply(
     if not (parsed or todo.deleted or touched or always_publish):
         return report
 
-    passage_texts = [
-        _passage_input(document, passage)
-        for document, _, _ in parsed
-        for passage in document.passages
-    ]
-    sentence_texts = [
-        sentence.text
-        for document, _, _ in parsed
-        for passage in document.passages
-        for sentence in passage.sentences
-    ]
-    passage_vectors = embedder.encode(
-        passage_texts, _stage(progress, "embedding passages") if progress else None
-    )
-    sentence_vectors = embedder.encode(
-        sentence_texts, _stage(progress, "embedding sentences") if progress else None
-    )
+    passages_total = sum(len(document.passages) for document, _, _ in parsed)
+    sentences_total = sum(len(p.sentences) for document, _, _ in parsed for p in document.passages)
+    for number, batch in enumerate(_batches(parsed)):
+        passage_texts = [
+            _passage_input(document, passage)
+            for document, _, _ in batch
+            for passage in document.passages
+        ]
+        sentence_texts = [
+            sentence.text
+            for document, _, _ in batch
+            for passage in document.passages
+            for sentence in passage.sentences
+        ]
+        passage_vectors = embedder.encode(
+            passage_texts,
+            _stage(progress, "embedding passages", report.passages_embedded, passages_total),
+        )
+        sentence_vectors = embedder.encode(
+            sentence_texts,
+            _stage(progress, "embedding sentences", report.sentences_embedded, sentences_total),
+        )
 
-    store = index.store
-    with store.transaction():
-        replaced = [known[state.path] for _, _, state in parsed if state.path in known]
-        for record in [*todo.deleted, *replaced]:
-            gone = store.delete_document(record.id)
-            index.passage_vectors.remove(gone.passage_ids)
-            index.sentence_vectors.remove(gone.sentence_ids)
-        passage_ids: list[int] = []
-        sentence_ids: list[int] = []
-        for document, digest, state in parsed:
-            added = store.add_document(document, digest, state.size, state.mtime_ns)
-            passage_ids += added.passage_ids
-            sentence_ids += added.sentence_ids
-            (report.updated if state.path in known else report.added).append(state.path)
-        for record, state in touched:
-            store.touch_document(record.id, state.size, state.mtime_ns)
-        index.passage_vectors.add(passage_ids, passage_vectors)
-        index.sentence_vectors.add(sentence_ids, sentence_vectors)
-        index.commit_vectors()
-        index.bump_generation()
-    index.publish()
+        store = index.store
+        with store.transaction():
+            replaced = [known[state.path] for _, _, state in batch if state.path in known]
+            for record in [*(todo.deleted if number == 0 else []), *replaced]:
+                gone = store.delete_document(record.id)
+                index.passage_vectors.remove(gone.passage_ids)
+                index.sentence_vectors.remove(gone.sentence_ids)
+            passage_ids: list[int] = []
+            sentence_ids: list[int] = []
+            for document, digest, state in batch:
+                added = store.add_document(document, digest, state.size, state.mtime_ns)
+                passage_ids += added.passage_ids
+                sentence_ids += added.sentence_ids
+                (report.updated if state.path in known else report.added).append(state.path)
+            for record, state in touched if number == 0 else []:
+                store.touch_document(record.id, state.size, state.mtime_ns)
+            index.passage_vectors.add(passage_ids, passage_vectors)
+            index.sentence_vectors.add(sentence_ids, sentence_vectors)
+            index.commit_vectors()
+            index.bump_generation()
+        report.passages_embedded += len(passage_texts)
+        report.sentences_embedded += len(sentence_texts)
+        if each or not always_publish:
+            index.publish()
+        else:  # an unpublished rebuild reads only its newest files: drop the ones before
+            for path in index.vector_paths(index.generation - 1):
+                path.unlink(missing_ok=True)
+    if always_publish and not each:
+        index.publish()
     report.unchanged += len(touched)
-    report.passages_embedded = len(passage_texts)
-    report.sentences_embedded = len(sentence_texts)
     return report
+
+
+def _batches(
+    parsed: list[tuple[Document, str, FileState]],
+) -> Iterator[list[tuple[Document, str, FileState]]]:
+    """Whole files, about ``COMMIT_EVERY`` passages at a time; one empty batch if none, which
+    still commits deletions and new timestamps."""
+    batch: list[tuple[Document, str, FileState]] = []
+    size = 0
+    for item in parsed:
+        batch.append(item)
+        size += len(item[0].passages)
+        if size >= COMMIT_EVERY:
+            yield batch
+            batch, size = [], 0
+    if batch or not parsed:
+        yield batch
 
 
 def _passage_input(document: Document, passage: Passage) -> str:
@@ -266,8 +305,13 @@ def _passage_input(document: Document, passage: Passage) -> str:
     return " › ".join(parts) + ": " + passage.text
 
 
-def _stage(progress: Progress, name: str) -> Callable[[int, int], None]:
-    return lambda done, total: progress(name, done, total)
+def _stage(
+    progress: Progress | None, name: str, before: int, total: int
+) -> Callable[[int, int], None] | None:
+    """Report a batch's progress as part of the whole update's."""
+    if progress is None:
+        return None
+    return lambda done, _: progress(name, before + done, total)
 
 
 def is_stale(corpus: Path, index: Index) -> bool:

@@ -1,0 +1,77 @@
+"""Indexing commits batches of files as they are embedded, so an interruption keeps them."""
+
+from __future__ import annotations
+
+import pytest
+
+from verbatim import indexer
+from verbatim.assistant import Assistant
+from verbatim.index import Index
+
+FILES = {
+    f"{name}.md": f"# {name.title()}\n\n{text}\n"
+    for name, text in {
+        "cats": "Cats were domesticated in the Near East around 7500 BC.",
+        "rivers": "The Danube flows through ten countries.",
+        "volcanoes": "Stromboli erupts every few minutes.",
+    }.items()
+}
+
+
+def test_an_interrupted_first_index_keeps_the_files_it_finished(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(FILES)
+    monkeypatch.setattr(indexer, "COMMIT_EVERY", 1)  # one file a batch
+    publish = Index.publish
+    calls = []
+
+    def interrupted_on_second_batch(self: Index) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        publish(self)
+
+    monkeypatch.setattr(Index, "publish", interrupted_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.update_index()
+    monkeypatch.setattr(Index, "publish", publish)
+
+    index = Index.open(assistant.settings.index)  # consistent: the batches committed so far
+    documents = index.store.counts()[0]
+    index.close()
+    assert 1 <= documents < len(FILES)
+    report = assistant.update_index()
+    assert not report.rebuilt and len(report.added) == len(FILES) - documents
+    assert report.unchanged == documents
+    assert assistant.index.store.counts()[0] == len(FILES)
+    top = assistant.ask("Which volcano erupts every few minutes?").answers[0].text
+    assert top == "Stromboli erupts every few minutes."
+
+
+def test_batches_of_an_update_are_all_applied(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files({"cats.md": FILES["cats.md"]})
+    assistant.update_index()
+    monkeypatch.setattr(indexer, "COMMIT_EVERY", 1)
+    write_files({k: v for k, v in FILES.items() if k != "cats.md"})
+    (assistant.settings.corpus / "cats.md").unlink()
+    report = assistant.update_index()
+    assert sorted(report.added) == ["rivers.md", "volcanoes.md"]
+    assert report.removed == ["cats.md"]
+    assert report.passages_embedded == 2
+    assert assistant.index.store.counts()[:2] == (2, 2)
+    assert len(assistant.index.passage_vectors) == 2
+
+
+def test_a_rebuild_in_batches_keeps_one_generation_of_vector_files(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(FILES)
+    assistant.update_index()
+    monkeypatch.setattr(indexer, "COMMIT_EVERY", 1)
+    report = assistant.update_index(rebuild=True)
+    assert report.rebuilt and len(report.added) == len(FILES)
+    assert len(list(assistant.settings.index.glob("*.faiss"))) == 2  # passages and sentences
+    assert assistant.index.store.counts()[0] == len(FILES)

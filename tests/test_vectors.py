@@ -1,0 +1,120 @@
+"""The vector index: exact while small, approximate (IVF-SQfp16, memory-mapped) past a threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verbatim import vectors
+from verbatim.vectors import VectorIndex
+
+DIMENSION = 32
+
+
+def clustered(count: int, seed: int) -> np.ndarray:
+    """Unit vectors around 40 centres, so that nearest neighbours mean something."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, DIMENSION))
+    points = centres[rng.integers(0, 40, count)] + 0.3 * rng.standard_normal((count, DIMENSION))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def _low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 2_000)
+
+
+def filled(count: int) -> tuple[VectorIndex, np.ndarray, np.ndarray]:
+    index = VectorIndex.empty(DIMENSION)
+    ids = np.arange(count, dtype=np.int64) * 7 + 3  # row ids, not positions
+    points = clustered(count, seed=1)
+    half = count // 2
+    index.add(ids[:half].tolist(), points[:half])
+    index.add(ids[half:].tolist(), points[half:])
+    return index, ids, points
+
+
+def test_the_index_stays_exact_below_the_threshold_and_switches_past_it() -> None:
+    index, ids, _ = filled(1_500)
+    assert not index.is_approximate
+    index.add([99_999, 99_998], clustered(600, seed=2)[:2])
+    assert not index.is_approximate
+    index.add(list(range(200_000, 200_600)), clustered(600, seed=3))
+    assert index.is_approximate
+    assert len(index) == 2_102
+    assert set(index.ids().tolist()) == {*ids.tolist(), 99_999, 99_998, *range(200_000, 200_600)}
+
+
+def test_approximate_search_agrees_with_exact_search() -> None:
+    index, ids, points = filled(4_000)
+    assert index.is_approximate
+    queries = clustered(50, seed=4)
+    found = 0
+    for query in queries:
+        exact = set(ids[np.argsort(-(points @ query))[:10]].tolist())
+        found += len(exact & {i for i, _ in index.search(query, 10)})
+    assert found / (10 * len(queries)) >= 0.95
+    stored = index.vectors(ids[:100].tolist())
+    assert np.abs(stored - points[:100]).max() < 1e-3
+
+
+def test_save_and_load_memory_mapped_round_trip(tmp_path: Path) -> None:
+    index, ids, points = filled(4_000)
+    before = index.search(points[5], 10)
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    assert loaded.is_approximate and len(loaded) == 4_000
+    assert [i for i, _ in loaded.search(points[5], 10)] == [i for i, _ in before]
+    assert np.allclose(loaded.vectors([int(ids[5])]), index.vectors([int(ids[5])]))
+    assert sorted(loaded.ids().tolist()) == sorted(ids.tolist())
+
+
+def test_a_loaded_approximate_index_still_takes_additions_and_removals(tmp_path: Path) -> None:
+    index, ids, points = filled(4_000)
+    index.save(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    gone = ids[:10].tolist()
+    loaded.remove(gone)
+    new = clustered(5, seed=9)
+    loaded.add([500_000 + i for i in range(5)], new)
+    assert len(loaded) == 3_995
+    assert loaded.search(new[2], 1)[0][0] == 500_002
+    assert not set(gone) & {i for i, _ in loaded.search(points[0], 50)}
+    loaded.save(tmp_path / "w.faiss")
+    again = VectorIndex.load(tmp_path / "w.faiss")
+    assert len(again) == 3_995 and again.search(new[2], 1)[0][0] == 500_002
+
+
+def test_a_tiny_index_can_switch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 5)
+    index = VectorIndex.empty(DIMENSION)
+    points = clustered(8, seed=5)
+    index.add(list(range(8)), points)
+    assert index.is_approximate
+    assert index.search(points[3], 1)[0][0] == 3
+
+
+def test_an_assistant_answers_and_updates_from_approximate_indexes(
+    assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 5)
+    write_files(
+        {
+            "rivers.md": "# Rivers\n\nThe Danube flows through ten countries. The Nile is long. "
+            "The Amazon carries the most water. The Rhine passes Basel.\n",
+            "cats.md": "# Cats\n\nCats were domesticated in the Near East. They sleep a lot. "
+            "A group of cats is called a clowder.\n",
+        }
+    )
+    assistant.update_index()
+    assert assistant.index.sentence_vectors.is_approximate
+    reply = assistant.ask("How many countries does the Danube flow through?")
+    assert reply.answers[0].text == "The Danube flows through ten countries."
+
+    write_files({"volcanoes.md": "# Volcanoes\n\nStromboli erupts every few minutes.\n"})
+    report = assistant.update_index()  # the memory-mapped indexes are read in and changed
+    assert report.added == ["volcanoes.md"]
+    reply = assistant.ask("Which volcano erupts every few minutes?")
+    assert reply.answers[0].text == "Stromboli erupts every few minutes."
