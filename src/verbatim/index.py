@@ -126,6 +126,8 @@ class Index:
         try:
             index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
             with store.reading():  # the generation and the row counts of one commit
+                if store.get_meta("generation") is None:
+                    raise IndexDamagedError(f"the index database {store.path} is empty: {REBUILD}")
                 index.loaded_generation = index.generation
                 passage_path, sentence_path = index.vector_paths(index.loaded_generation)
                 for path in (passage_path, sentence_path):
