@@ -216,12 +216,26 @@ class Index:
             }
         )
         self.manifest.write(self.directory)
+        for path in self._stale_files():
+            path.unlink(missing_ok=True)
+
+    def _stale_files(self) -> list[Path]:
+        """Files of other stores and older generations: left by an update, or by a run killed
+        before it published."""
         keep = {self.manifest.store, *(p.name for p in self.vector_paths(self.generation))}
-        for path in self.directory.iterdir():
-            if path.name.startswith("store-") and not any(
-                path.name == name or path.name.startswith(name + "-") for name in keep
-            ):
-                path.unlink(missing_ok=True)
+        return [
+            path
+            for path in self.directory.iterdir()
+            if path.name.startswith("store-")
+            and not any(path.name == name or path.name.startswith(name + "-") for name in keep)
+        ]
+
+    def is_published(self) -> bool:
+        """False when a run was killed between its commit and :meth:`publish`: the manifest
+        lags the store, or stale files are left."""
+        manifest = self.manifest
+        counts = (manifest.documents, manifest.passages, manifest.sentences)
+        return self.store.counts() == counts and not self._stale_files()
 
     def discard(self) -> None:
         """Delete an index that was never published (a failed or interrupted rebuild)."""

@@ -207,7 +207,7 @@ def _apply(
             touched.append((record, state))  # same content, new timestamp
             continue
         parsed.append((parse_document(state.path, text), digest, state))
-    if not (parsed or todo.deleted or touched or always_publish):
+    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
         return report
 
     passage_texts = [
