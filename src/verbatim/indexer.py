@@ -70,7 +70,10 @@ def scan(corpus: Path) -> list[FileState]:
         try:
             stat = (corpus / relative).stat()
         except OSError:
-            continue  # vanished since it was listed
+            try:  # a broken or looping link: reading it reports why it is skipped
+                stat = (corpus / relative).lstat()
+            except OSError:
+                continue  # vanished since it was listed
         states.append(FileState(relative, stat.st_size, stat.st_mtime_ns))
     return states
 
