@@ -140,47 +140,78 @@ def index(ctx: click.Context, rebuild: bool) -> None:
 )
 @click.option(
     "--questions",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="surrogateescape"),
     help='JSON-lines file of questions (field "question"); "-" reads stdin.',
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="With --questions: name a broken line on stderr, answer the others, exit 2 at the end.",
 )
 @click.pass_context
 def ask(
-    ctx: click.Context, question: tuple[str, ...], as_json: bool, k: int, questions: IO[str] | None
+    ctx: click.Context,
+    question: tuple[str, ...],
+    as_json: bool,
+    k: int,
+    questions: IO[str] | None,
+    keep_going: bool,
 ) -> None:
     """Answer QUESTION (or every question in --questions) from the corpus."""
     if questions is None and not question:
         raise click.UsageError("give a question, or --questions FILE")
     if questions is not None and question:
         raise click.UsageError("give either a question or --questions FILE, not both")
-    texts = _read_questions(questions) if questions is not None else iter([" ".join(question)])
+    texts: Iterator[str | QuestionError] = (
+        _read_questions(questions) if questions is not None else iter([" ".join(question)])
+    )
     assistant = _assistant(ctx)
     report = assistant.ensure_index(progress=_ProgressLine())
     if report is not None:
         _print_report(report)
+    failed = 0
     for text in texts:
-        reply = assistant.ask(text, k=k)
+        try:
+            if isinstance(text, QuestionError):
+                raise text
+            reply = assistant.ask(text, k=k)
+        except QuestionError as error:
+            if not keep_going:
+                raise
+            click.echo(f"verbatim: error: {error}", err=True)
+            failed += 1
+            continue
         if as_json:
             click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
         else:
             _print_reply(reply)
+    if failed:
+        _fail(f"{failed} question line(s) could not be answered (named above); the others were")
 
 
-def _read_questions(stream: IO[str]) -> Iterator[str]:
+def _read_questions(stream: IO[str]) -> Iterator[str | QuestionError]:
+    """The questions of a JSON-lines stream, or for a broken line the error naming it."""
     name = getattr(stream, "name", "questions")
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
+            line.encode("utf-8")  # undecodable bytes were kept as surrogates: refuse them here
             item = json.loads(line)
             question = item["question"]
             if not isinstance(question, str):
                 raise TypeError("the question is not a string")
+            if not question.strip():
+                raise ValueError("the question is empty")
+        except UnicodeEncodeError:
+            yield QuestionError(f"{name}, line {number}: not UTF-8 text")
         except (ValueError, KeyError, TypeError) as error:
-            raise QuestionError(
+            yield QuestionError(
                 f'{name}, line {number}: expected a JSON object with a "question" string '
                 f"({error.__class__.__name__}: {error})"
-            ) from error
-        yield question
+            )
+        else:
+            yield question
 
 
 def _print_reply(reply: Reply) -> None:
