@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from verbatim import lock
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.config import Settings
+from verbatim.tui.app import VerbatimApp
+from verbatim.tui.widgets.transcript import Transcript
+
+from .test_tui import SIZE, ask, settle
 
 RIVERS = "# Rivers\n\nThe Danube flows through ten countries before reaching the Black Sea.\n"
 CATS_QUESTION = "When was the cat domesticated?"
@@ -27,6 +32,12 @@ with lock.writing(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(600)
 """
+
+
+def latest_answer(app: VerbatimApp) -> str:
+    reply = app.query_one(Transcript).exchanges()[-1].reply
+    assert reply is not None and reply.answers
+    return reply.answers[0].text
 
 
 def top_answer(assistant: Assistant, question: str) -> str:
@@ -88,3 +99,23 @@ def test_a_second_writer_is_refused_and_a_killed_writer_leaves_no_stale_lock(
     built = CliRunner().invoke(cli, [*args, "index"])
     assert built.exit_code == 0, built.output
     assert "1 added, 0 updated, 0 removed, 1 unchanged" in built.stderr
+
+
+async def test_the_chat_app_answers_during_another_writer_and_sees_its_update(
+    cats_indexed: Settings, write_files
+) -> None:
+    app = VerbatimApp(cats_indexed)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, CATS_QUESTION)
+        assert "7500 BC" in latest_answer(app)
+        write_files({"rivers.md": RIVERS})
+        with lock.writing(cats_indexed.index):  # another `verbatim index` is running
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert any("another `verbatim index`" in n.message for n in app._notifications)
+            await ask(pilot, CATS_QUESTION)  # still answered, from the current index
+            assert "7500 BC" in latest_answer(app)
+        report = Assistant(cats_indexed).update_index()  # that other writer publishes
+        assert report.added == ["rivers.md"], report
+        await ask(pilot, RIVERS_QUESTION)
+        assert "Danube" in latest_answer(app)
