@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,3 +70,27 @@ def shared_path(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not there: shared/ must stand beside the project checkout")
     return path
+
+
+CATS = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
+
+
+@pytest.fixture(scope="session")
+def _cats_template(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A one-file corpus and its index (with the question-encoder export), built once."""
+    root = tmp_path_factory.mktemp("cats-template")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "cats.md").write_text(CATS, encoding="utf-8")
+    template = Settings(root / "corpus", root / "index", packaged_model_path())
+    builder = Assistant(template)
+    builder.update_index()
+    builder.close()
+    return template
+
+
+@pytest.fixture
+def cats_indexed(_cats_template: Settings, settings: Settings) -> Settings:
+    """``settings`` whose corpus holds cats.md and whose index is built (copied, not re-made)."""
+    shutil.copy2(_cats_template.corpus / "cats.md", settings.corpus / "cats.md")
+    shutil.copytree(_cats_template.index, settings.index)
+    return settings

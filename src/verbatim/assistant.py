@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from verbatim import indexer
+from verbatim import indexer, lock
 from verbatim.answer import build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.embed import Embedder
-from verbatim.errors import CorpusError, IndexMissingError, QuestionError
+from verbatim.errors import (
+    CorpusError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMissingError,
+    QuestionError,
+)
 from verbatim.highlight import with_highlights
-from verbatim.index import Index, Manifest
+from verbatim.index import MANIFEST, Index, Manifest
 from verbatim.ingest import UnreadableFileError, load
 from verbatim.question_encoder import QuestionEncoder
 from verbatim.retrieve import Retriever
@@ -20,6 +27,9 @@ from verbatim.types import Reply, Source
 
 DEFAULT_ANSWERS = 3
 MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
+# Terminal escape sequences and other control characters, pasted in with a question: never
+# part of it, and never to be echoed back to a terminal.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x1f\x7f-\x9f]")
 
 
 class Assistant:
@@ -34,22 +44,27 @@ class Assistant:
         self.settings = settings
         self.embedder = Embedder(settings.model)
         self._index: Index | None = None
+        self._opened: tuple[int, int] | None = None  # the manifest file the open index had
         self._question_encoder: QuestionEncoder | Embedder | None = None
 
     # -- the index -------------------------------------------------------------------------
     def update_index(
         self, *, rebuild: bool = False, progress: indexer.Progress | None = None
     ) -> indexer.Report:
-        """Bring the index in step with the corpus (or build it anew with ``rebuild``)."""
+        """Bring the index in step with the corpus (or build it anew with ``rebuild``).
+
+        Raises :class:`IndexBusyError` when another process is writing the index.
+        """
         self.close()
         self._question_encoder = None
-        return indexer.update(
-            self.settings.corpus,
-            self.settings.index,
-            self.embedder,
-            rebuild=rebuild,
-            progress=progress,
-        )
+        with lock.writing(self.settings.index):
+            return indexer.update(
+                self.settings.corpus,
+                self.settings.index,
+                self.embedder,
+                rebuild=rebuild,
+                progress=progress,
+            )
 
     def ensure_index(self, progress: indexer.Progress | None = None) -> indexer.Report | None:
         """Build a missing index or update a stale one; return what was done, or None."""
@@ -59,7 +74,10 @@ class Assistant:
             return self.update_index(progress=progress)
         indexer.check_compatible(index.manifest, self.embedder)
         if indexer.is_stale(self.settings.corpus, index):
-            return self.update_index(progress=progress)
+            try:
+                return self.update_index(progress=progress)
+            except IndexBusyError:
+                return None  # another process is updating it: answer from the current index
         indexer.prepare_question_encoder(self.settings.index, self.embedder)
         return None
 
@@ -79,10 +97,29 @@ class Assistant:
 
     @property
     def index(self) -> Index:
-        """The open index (opened on first use)."""
-        if self._index is None:
-            self._index = Index.open(self.settings.index)
+        """The open index: opened on first use, and again once another process has published
+        a newer one (a long-lived assistant, such as the chat app's, sees every update)."""
+        if self._index is not None and self._opened != self._manifest_identity():
+            self.close()
+        while self._index is None:
+            identity = self._manifest_identity()
+            try:
+                self._index = Index.open(self.settings.index)
+            except IndexDamagedError:
+                if self._manifest_identity() == identity:
+                    raise
+                continue  # a writer published meanwhile and removed files being read
+            self._opened = identity
         return self._index
+
+    def _manifest_identity(self) -> tuple[int, int] | None:
+        """What changes whenever an update or a rebuild is published (the manifest is
+        replaced by a new file each time)."""
+        try:
+            stat = os.stat(self.settings.index / MANIFEST)
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
 
     def status(self) -> Status:
         """What is indexed and what changed since, read without loading any vectors."""
@@ -125,17 +162,25 @@ class Assistant:
         ``context`` (earlier questions of a conversation) is searched together with the
         question, so that "When was he assassinated?" finds who "he" is.
         """
-        question = " ".join(question.split())
+        question = " ".join(_CONTROL.sub(" ", question).split())
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
-        index = self.index
-        indexer.check_compatible(index.manifest, self.embedder)
+        indexer.check_compatible(self.index.manifest, self.embedder)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
         vector = self.question_encoder.encode([query])[0]
-        _search_on_this_thread()
-        candidates = Retriever(index).candidates(query, vector)
-        ranked = rank(query, candidates, index.store, index.manifest.sentences)
-        answers = tuple(with_highlights(question, build_answers(index.store, ranked[: max(k, 0)])))
+        while True:
+            index = self.index
+            with index.store.reading():
+                # Rows and vectors must be of one generation: after a commit by another
+                # process since the vectors were loaded, load the new ones.
+                if index.generation == index.loaded_generation:
+                    _search_on_this_thread()
+                    candidates = Retriever(index).candidates(query, vector)
+                    ranked = rank(query, candidates, index.store, index.manifest.sentences)
+                    found = build_answers(index.store, ranked[: max(k, 0)])
+                    break
+            self.close()
+        answers = tuple(with_highlights(question, found))
         sure = confidence(ranked)
         if sure < models().abstain_below:
             return Reply(question, (), abstained=True, confidence=sure, nearest=answers)

@@ -150,13 +150,23 @@ def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None
 )
 @click.option(
     "--questions",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("r", encoding="utf-8", errors="surrogateescape"),
     help='JSON-lines file of questions (field "question", or "turns" for a conversation); '
     '"-" reads stdin.',
 )
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="With --questions: name a broken line on stderr, answer the others, exit 2 at the end.",
+)
 @click.pass_context
 def ask(
-    ctx: click.Context, question: tuple[str, ...], as_json: bool, k: int, questions: IO[str] | None
+    ctx: click.Context,
+    question: tuple[str, ...],
+    as_json: bool,
+    k: int,
+    questions: IO[str] | None,
+    keep_going: bool,
 ) -> None:
     """Answer QUESTION (or every question in --questions) from the corpus."""
     if questions is None and not question:
@@ -172,11 +182,21 @@ def ask(
         assistant = assistant or _ready_assistant(ctx)
         return assistant
 
-    for reply, extra in _replies(server, local, texts, k):
+    failed = 0
+    for outcome in _replies(server, local, texts, k):
+        if isinstance(outcome, QuestionError):
+            if not keep_going:
+                raise outcome
+            click.echo(f"verbatim: error: {outcome}", err=True)
+            failed += 1
+            continue
+        reply, extra = outcome
         if as_json:
             click.echo(json.dumps({**reply.to_dict(), **extra}, ensure_ascii=False))
         else:
             _print_reply(reply)
+    if failed:
+        _fail(f"{failed} question line(s) could not be answered (named above); the others were")
 
 
 def _server(ctx: click.Context) -> Client | None:
@@ -201,49 +221,65 @@ def _ready_assistant(ctx: click.Context) -> Assistant:
 def _replies(
     server: Client | None,
     local: Callable[[], Assistant],
-    items: Iterator[str | list[str]],
+    items: Iterator[str | list[str] | QuestionError],
     k: int,
-) -> Iterator[tuple[Reply, dict[str, int]]]:
-    """Each question's reply, from the server when one runs and can give it; a list of turns
-    is asked in one (in-process) conversation, and its replies carry which conversation
-    (counted from 1 in the file) and which turn they answer."""
+) -> Iterator[tuple[Reply, dict[str, int]] | QuestionError]:
+    """Each question's reply, from the server when one runs and can give it, or the error that
+    stopped it; a list of turns is asked in one (in-process) conversation, and its replies
+    carry which conversation (counted from 1 in the file) and which turn they answer."""
     conversations = 0
     for item in items:
-        if isinstance(item, str):
-            reply = server.ask(item, k) if server else None
-            yield reply or local().ask(item, k=k), {}
-            continue
-        conversations += 1
-        chat = local().conversation()
-        for turn, text in enumerate(item, start=1):
-            yield chat.ask(text, k=k), {"conversation": conversations, "turn": turn}
+        if isinstance(item, QuestionError):
+            yield item
+        elif isinstance(item, str):
+            try:
+                reply = server.ask(item, k) if server else None
+                yield reply or local().ask(item, k=k), {}
+            except QuestionError as error:
+                yield error
+        else:
+            conversations += 1
+            chat = local().conversation()
+            for turn, text in enumerate(item, start=1):
+                try:
+                    yield chat.ask(text, k=k), {"conversation": conversations, "turn": turn}
+                except QuestionError as error:
+                    yield error
 
 
-def _read_questions(stream: IO[str]) -> Iterator[str | list[str]]:
-    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns."""
+def _read_questions(stream: IO[str]) -> Iterator[str | list[str] | QuestionError]:
+    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns, or for
+    a broken line the error naming it."""
     name = getattr(stream, "name", "questions")
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
+            line.encode("utf-8")  # undecodable bytes were kept as surrogates: refuse them here
             item = json.loads(line)
             if isinstance(item, dict) and "turns" in item:
                 if not isinstance(item["turns"], list) or not item["turns"]:
                     raise TypeError('"turns" is not a non-empty list')
-                yield [_question_text(turn) for turn in item["turns"]]
+                parsed: str | list[str] = [_question_text(turn) for turn in item["turns"]]
             else:
-                yield _question_text(item)
+                parsed = _question_text(item)
+        except UnicodeEncodeError:
+            yield QuestionError(f"{name}, line {number}: not UTF-8 text")
         except (ValueError, KeyError, TypeError) as error:
-            raise QuestionError(
+            yield QuestionError(
                 f'{name}, line {number}: expected a JSON object with a "question" string '
                 f'or a "turns" list of them ({error.__class__.__name__}: {error})'
-            ) from error
+            )
+        else:
+            yield parsed
 
 
 def _question_text(item: Any) -> str:
     question = item["question"]
     if not isinstance(question, str):
         raise TypeError("the question is not a string")
+    if not question.strip():
+        raise ValueError("the question is empty")
     return question
 
 

@@ -27,3 +27,7 @@ class RebuildRequiredError(VerbatimError):
 
 class QuestionError(VerbatimError):
     """A question (or a question file) cannot be used as given."""
+
+
+class IndexBusyError(VerbatimError):
+    """Another process is writing the index."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,6 +105,7 @@ class Index:
         self.store = store
         self.passage_vectors = passages
         self.sentence_vectors = sentences
+        self.loaded_generation = 0  # the generation whose vectors :meth:`open` loaded
 
     @property
     def generation(self) -> int:
@@ -123,13 +125,24 @@ class Index:
         store = _open_store(directory, manifest)
         try:
             index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
-            passage_path, sentence_path = index.vector_paths(index.generation)
-            for path in (passage_path, sentence_path):
-                if not path.is_file():
-                    raise IndexDamagedError(f"the vector file {path.name} is missing: {REBUILD}")
-            index.passage_vectors = VectorIndex.load(passage_path)
-            index.sentence_vectors = VectorIndex.load(sentence_path)
-            index.check()
+            with store.reading():  # the generation and the row counts of one commit
+                if store.get_meta("generation") is None:
+                    raise IndexDamagedError(f"the index database {store.path} is empty: {REBUILD}")
+                index.loaded_generation = index.generation
+                passage_path, sentence_path = index.vector_paths(index.loaded_generation)
+                for path in (passage_path, sentence_path):
+                    if not path.is_file():
+                        raise IndexDamagedError(
+                            f"the vector file {path.name} is missing: {REBUILD}"
+                        )
+                index.passage_vectors = VectorIndex.load(passage_path)
+                index.sentence_vectors = VectorIndex.load(sentence_path)
+                index.check()
+        except sqlite3.DatabaseError as error:
+            store.close()
+            raise IndexDamagedError(
+                f"the index database {store.path} is damaged ({error}): {REBUILD}"
+            ) from error
         except BaseException:
             store.close()
             raise
@@ -203,12 +216,26 @@ class Index:
             }
         )
         self.manifest.write(self.directory)
+        for path in self._stale_files():
+            path.unlink(missing_ok=True)
+
+    def _stale_files(self) -> list[Path]:
+        """Files of other stores and older generations: left by an update, or by a run killed
+        before it published."""
         keep = {self.manifest.store, *(p.name for p in self.vector_paths(self.generation))}
-        for path in self.directory.iterdir():
-            if path.name.startswith("store-") and not any(
-                path.name == name or path.name.startswith(name + "-") for name in keep
-            ):
-                path.unlink(missing_ok=True)
+        return [
+            path
+            for path in self.directory.iterdir()
+            if path.name.startswith("store-")
+            and not any(path.name == name or path.name.startswith(name + "-") for name in keep)
+        ]
+
+    def is_published(self) -> bool:
+        """False when a run was killed between its commit and :meth:`publish`: the manifest
+        lags the store, or stale files are left."""
+        manifest = self.manifest
+        counts = (manifest.documents, manifest.passages, manifest.sentences)
+        return self.store.counts() == counts and not self._stale_files()
 
     def discard(self) -> None:
         """Delete an index that was never published (a failed or interrupted rebuild)."""

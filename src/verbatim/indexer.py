@@ -74,7 +74,10 @@ def scan(corpus: Path) -> list[FileState]:
         try:
             stat = (corpus / relative).stat()
         except OSError:
-            continue  # vanished since it was listed
+            try:  # a broken or looping link: reading it reports why it is skipped
+                stat = (corpus / relative).lstat()
+            except OSError:
+                continue  # vanished since it was listed
         states.append(FileState(relative, stat.st_size, stat.st_mtime_ns))
     return states
 
@@ -218,7 +221,7 @@ def _apply(
             touched.append((record, state))  # same content, new timestamp
             continue
         parsed.append((parse_extracted(state.path, extracted), digest, state))
-    if not (parsed or todo.deleted or touched or always_publish):
+    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
         return report
 
     passages_total = sum(len(document.passages) for document, _, _ in parsed)

@@ -178,6 +178,17 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read inside one snapshot: what another process commits meanwhile stays unseen, so
+        the rows read agree with each other (and with vectors loaded for their generation)."""
+        self._db.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+
     # -- metadata --------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

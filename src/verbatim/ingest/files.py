@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from verbatim.errors import CorpusError
+from verbatim.ingest.limits import too_large
 
 
 class UnreadableFileError(Exception):
@@ -37,7 +38,7 @@ def _walk(corpus: Path) -> Iterator[str]:
             if _is_leftover(name) or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
             path = Path(folder, name)
-            if path.is_file():
+            if path.is_file() or path.is_symlink():  # a broken or looping link is reported
                 yield path.relative_to(corpus).as_posix()
 
 
@@ -92,6 +93,8 @@ def decode(data: bytes) -> str:
 def read_text(path: Path) -> str:
     """Read one corpus file as text."""
     try:
+        if reason := too_large(path.stat().st_size):
+            raise UnreadableFileError(reason)
         data = path.read_bytes()
     except OSError as error:
         raise UnreadableFileError(error.strerror or str(error)) from error

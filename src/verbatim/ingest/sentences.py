@@ -6,6 +6,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 
 from verbatim.ingest.clean import CleanText, strip_citations
+from verbatim.ingest.limits import bounded
 from verbatim.ingest.structure import Block, BlockKind
 from verbatim.types import Sentence
 
@@ -69,8 +70,8 @@ def _sentence_spans(clean: CleanText) -> Iterator[tuple[str, int, int]]:
         piece = flat[start:end]
         start += len(piece) - len(piece.lstrip())
         end -= len(piece) - len(piece.rstrip())
-        if end > start:
-            yield _collapse(flat[start:end]), start, end
+        for part_start, part_end in bounded(flat, start, end):
+            yield _collapse(flat[part_start:part_end]), part_start, part_end
 
 
 def _row_cells(clean: CleanText) -> Iterator[tuple[str, int, int]]:

@@ -19,7 +19,12 @@ from textual.widgets import Footer, Input
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
-from verbatim.errors import IndexDamagedError, RebuildRequiredError, VerbatimError
+from verbatim.errors import (
+    IndexBusyError,
+    IndexDamagedError,
+    RebuildRequiredError,
+    VerbatimError,
+)
 from verbatim.tui.screens.help import HelpScreen
 from verbatim.tui.text import citation
 from verbatim.tui.widgets.answer_card import AnswerCard
@@ -85,13 +90,14 @@ class VerbatimApp(App[None]):
         self.call_from_thread(self.query_one(StatusBar).show_progress, stage, done, total)
 
     @work(thread=True, exclusive=True, group="index")
-    def prepare(self, rebuild: bool = False) -> None:
-        """Build or update the index and load the model, while the user can already type."""
+    def prepare(self, rebuild: bool = False, asked: bool = False) -> None:
+        """Build or update the index and load the model, while the user can already type;
+        ``asked`` (ctrl+r) says when another process holds the index, instead of waiting."""
         status_bar = self.query_one(StatusBar)
         try:
             with self._lock, self._writing:
-                if rebuild:
-                    self.assistant.update_index(rebuild=True, progress=self._progress)
+                if rebuild or asked:
+                    self.assistant.update_index(rebuild=rebuild, progress=self._progress)
                 else:
                     self.assistant.ensure_index(progress=self._progress)
                 self.call_from_thread(status_bar.show_message, "Loading the model…")
@@ -99,6 +105,9 @@ class VerbatimApp(App[None]):
                 status = self.assistant.status()
             self._rebuild_next, self._problem = False, None
             self.call_from_thread(status_bar.show_status, status, self._model_name())
+        except IndexBusyError as error:  # questions go on, answered from the current index
+            self.call_from_thread(status_bar.show_message, str(error))
+            self.call_from_thread(self.notify, str(error), severity="warning", timeout=10)
         except VerbatimError as error:
             self._rebuild_next = isinstance(error, IndexDamagedError | RebuildRequiredError)
             hint = "press ctrl+r to rebuild it" if self._rebuild_next else "then press ctrl+r"
@@ -252,7 +261,7 @@ class VerbatimApp(App[None]):
 
     def action_reindex(self) -> None:
         self.ready.clear()
-        self.prepare(rebuild=self._rebuild_next)
+        self.prepare(rebuild=self._rebuild_next, asked=True)
 
     def action_export(self) -> None:
         path = Path.cwd() / f"verbatim-session-{datetime.now():%Y%m%d-%H%M%S}.md"

@@ -1,0 +1,84 @@
+"""Odd questions get an answer, an abstention or a one-line error: never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from verbatim.assistant import Assistant
+from verbatim.cli import cli
+from verbatim.errors import QuestionError
+
+from .conftest import BUNDLED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def args(bundled: Assistant) -> list[str]:
+    return ["--corpus", str(BUNDLED_CORPUS), "--index", str(bundled.settings.index)]
+
+
+@pytest.mark.parametrize("question", ["", "   \t\n ", "\x1b[31m\x1b[0m", "\x00\x07\x7f"])
+def test_an_empty_question_is_a_clear_error(bundled: Assistant, question: str) -> None:
+    with pytest.raises(QuestionError, match="the question is empty"):
+        bundled.ask(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who commanded the Quds Force? " * 3400,  # ~100,000 characters
+        "?!... ;;; --- ***",
+        "من قاد فيلق القدس؟",
+        "谁指挥了圣城旅？",
+        "Who commanded the Quds Force?\u200f\u200d",
+    ],
+    ids=["100k characters", "punctuation", "Arabic", "Chinese", "format characters"],
+)
+def test_odd_questions_are_answered_or_abstained(bundled: Assistant, question: str) -> None:
+    reply = bundled.ask(question)
+    assert reply.abstained or reply.answers
+    assert reply.question == " ".join(question.split())
+
+
+def test_control_characters_and_escapes_are_removed(bundled: Assistant, args: list[str]) -> None:
+    pasted = "\x1b[1;31mWho commanded\x1b[0m the\x07 Quds\tForce?\x1b]"
+    reply = bundled.ask(pasted)
+    assert reply.question == "Who commanded the Quds Force?"
+    assert reply.answers == bundled.ask("Who commanded the Quds Force?").answers
+    shown = CliRunner().invoke(cli, [*args, "ask", pasted])
+    assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+
+
+def test_broken_question_lines_with_and_without_keep_going(args: list[str], tmp_path: Path) -> None:
+    questions = tmp_path / "qs.jsonl"
+    questions.write_bytes(
+        b'{"question": "Who commanded the Quds Force?"}\n'
+        b'{"question": oops}\n'
+        b'["a list"]\n'
+        b'{"question": "   "}\n'
+        b'{"question": "Caf\xe9 au lait?"}\n'
+        b'{"question": "For how many days was the town of Amirli besieged by ISIL?"}\n'
+    )
+    command = [*args, "ask", "--json", "--questions", str(questions)]
+    stopped = CliRunner().invoke(cli, command)
+    assert stopped.exit_code == 2
+    assert len(stopped.stdout.splitlines()) == 1  # the lines before the broken one
+    (error,) = stopped.stderr.splitlines()
+    assert error.startswith("verbatim: error: ") and "line 2" in error
+
+    going = CliRunner().invoke(cli, [*command, "--keep-going"])
+    assert going.exit_code == 2
+    replies = [json.loads(line) for line in going.stdout.splitlines()]
+    assert [r["question"] for r in replies] == [
+        "Who commanded the Quds Force?",
+        "For how many days was the town of Amirli besieged by ISIL?",
+    ]
+    errors = going.stderr.splitlines()
+    assert len(errors) == 5 and all(e.startswith("verbatim: error: ") for e in errors)
+    for number in (2, 3, 4):
+        assert f"line {number}: expected a JSON object" in errors[number - 2]
+    assert "line 5: not UTF-8 text" in errors[3]
+    assert "4 question line(s) could not be answered" in errors[4]

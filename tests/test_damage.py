@@ -1,0 +1,88 @@
+"""A damaged index is named on open, with its fix, as one line and exit code 2.
+
+(tests/test_indexing.py checks that `--rebuild` then repairs such an index.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from verbatim.cli import cli
+from verbatim.config import Settings
+from verbatim.index import Index
+from verbatim.vectors import VectorIndex
+
+
+def _files(directory: Path) -> tuple[Path, Path, Path, Path]:
+    """The manifest, store, passage and sentence vector files of the index in ``directory``."""
+    index = Index.open(directory)
+    passages, sentences = index.vector_paths(index.generation)
+    index.close()
+    return directory / "manifest.json", index.store.path, passages, sentences
+
+
+def _edit_manifest(**changes: object) -> Callable[[Path], None]:
+    def edit(path: Path) -> None:
+        data = json.loads(path.read_text())
+        path.write_text(json.dumps({**data, **changes}))
+
+    return edit
+
+
+def _halve(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _other_dimension(path: Path) -> None:
+    VectorIndex.empty(8).save(path)
+
+
+def _drop_a_vector(path: Path) -> None:
+    vectors = VectorIndex.load(path)
+    vectors.remove([int(vectors.ids()[0])])
+    vectors.save(path)
+
+
+GARBAGE = b"\x00\xffnot an index\x89PNG" * 40
+# (which file, what is done to it, what the one-line error must say)
+DAMAGES: dict[str, tuple[int, Callable[[Path], None], str]] = {
+    "manifest truncated": (0, _halve, "manifest"),
+    "manifest empty": (0, lambda p: p.write_bytes(b""), "manifest"),
+    "manifest garbage": (0, lambda p: p.write_bytes(GARBAGE), "manifest"),
+    "manifest a JSON list": (0, lambda p: p.write_text("[1, 2]"), "manifest"),
+    "manifest missing a field": (0, lambda p: p.write_text('{"format": 1}'), "manifest"),
+    "manifest of a future format": (0, _edit_manifest(format=99), "format 99"),
+    "manifest naming no store": (0, _edit_manifest(store="store-gone.sqlite"), "missing"),
+    "another model": (0, _edit_manifest(model_fingerprint="0" * 16), "model"),
+    "another dimension in the manifest": (0, _edit_manifest(dimension=768), "dimension"),
+    "store truncated": (1, _halve, "database"),
+    "store garbage": (1, lambda p: p.write_bytes(GARBAGE * 100), "database"),
+    "store empty": (1, lambda p: p.write_bytes(b""), "database"),
+    "store deleted": (1, Path.unlink, "missing"),
+    "vectors truncated": (2, _halve, "vector file"),
+    "vectors garbage": (2, lambda p: p.write_bytes(GARBAGE), "vector file"),
+    "vectors empty": (3, lambda p: p.write_bytes(b""), "vector file"),
+    "vectors deleted": (3, Path.unlink, "missing"),
+    "vectors of another dimension": (3, _other_dimension, "dimension 8"),
+    "vectors and rows out of step": (3, _drop_a_vector, "1 sentences"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_index_is_one_line_naming_the_problem_and_the_fix(
+    cats_indexed: Settings, damage: str
+) -> None:
+    which, harm, named = DAMAGES[damage]
+    harm(_files(cats_indexed.index)[which])
+    args = ["--corpus", str(cats_indexed.corpus), "--index", str(cats_indexed.index)]
+    for command in (["ask", "When was the cat domesticated?"], ["index"]):
+        result = CliRunner().invoke(cli, [*args, *command])
+        assert result.exit_code == 2, (command, result.output, result.exception)
+        assert result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("verbatim: error: ") and named in line, line
+        assert "verbatim index --rebuild" in line, line
