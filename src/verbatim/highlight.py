@@ -8,7 +8,7 @@ words the question does not already use and stands close to the words it does us
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 
@@ -311,12 +311,11 @@ def _split(
     return pieces
 
 
-def _names(tokens: list[_Token]) -> list[tuple[int, int]]:
-    """Runs of capitalised words (with joiners such as "of" or "al" inside)."""
+def _runs(tokens: list[_Token], inside: Callable[[_Token, bool], bool]) -> list[tuple[int, int]]:
+    """Maximal runs (first, last) of tokens for which ``inside(token, a run is open)`` holds."""
     runs, first = [], None
     for i, token in enumerate(tokens):
-        joins = token.text.casefold() in _NAME_JOINERS and first is not None
-        if _is_word(token) and (_capitalised(token) or joins):
+        if inside(token, first is not None):
             first = i if first is None else first
             continue
         if first is not None:
@@ -324,6 +323,18 @@ def _names(tokens: list[_Token]) -> list[tuple[int, int]]:
         first = None
     if first is not None:
         runs.append((first, len(tokens) - 1))
+    return runs
+
+
+def _names(tokens: list[_Token]) -> list[tuple[int, int]]:
+    """Runs of capitalised words (with joiners such as "of" or "al" inside)."""
+    runs = _runs(
+        tokens,
+        lambda token, open_: (
+            _is_word(token)
+            and (_capitalised(token) or (open_ and token.text.casefold() in _NAME_JOINERS))
+        ),
+    )
     # A capitalised stop word ("The", "In") opens a sentence; it does not make a name.
     return [
         (a, b)
@@ -334,14 +345,4 @@ def _names(tokens: list[_Token]) -> list[tuple[int, int]]:
 
 def _phrases(tokens: list[_Token]) -> list[tuple[int, int]]:
     """Runs of content words that are not verb-like: a rough stand-in for noun phrases."""
-    runs, first = [], None
-    for i, token in enumerate(tokens):
-        if _in_phrase(token):
-            first = i if first is None else first
-            continue
-        if first is not None:
-            runs.append((first, i - 1))
-        first = None
-    if first is not None:
-        runs.append((first, len(tokens) - 1))
-    return runs
+    return _runs(tokens, lambda token, _: _in_phrase(token))
