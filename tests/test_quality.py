@@ -1,9 +1,10 @@
 """Answer quality on the shared evaluation sets, with the real model and index.
 
-Thresholds sit a little below what this method measured (seed answer@1 1.00; squad-dev 0.75 /
-0.91), so noise across library versions does not fail CI, and above what matters: the issue's
-floor (seed answer@1 >= 0.90) and the best naive baseline measured on the same squad-dev
-sentences (RRF of dense and BM25: answer@1 0.674, answer@3 0.846).
+Thresholds sit a little below what this method measured (seed answer@1 1.00; squad-dev answer@1
+0.774, answer@3 0.915, context@5 0.979, wrong abstention 0.002; 94% of squad-dev questions
+abstained on the bundled corpus), so noise across library versions does not fail CI, and above
+what matters: the issue's floor (seed answer@1 >= 0.95) and the best naive baseline measured on
+the same squad-dev sentences (RRF of dense and BM25: answer@1 0.674, answer@3 0.846).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def test_seed_questions(bundled: Assistant) -> None:
     questions = load_questions(shared_path("eval/seed-questions.jsonl"))
     scores = run(bundled, questions)
     print(scores.to_dict())
-    assert scores.answer_at_1 >= 0.90
+    assert scores.answer_at_1 >= 0.95
     assert scores.answer_at_3 >= 0.95
     assert scores.abstained_on_unanswerable == 1.0
     assert scores.wrongly_abstained == 0.0
@@ -39,10 +40,10 @@ def test_squad_dev(tmp_path: Path) -> None:
     scores = run(assistant, questions)
     assistant.close()
     print(scores.to_dict())
-    assert scores.answer_at_1 >= 0.72
-    assert scores.answer_at_3 >= 0.88
-    assert scores.context_at_5 >= 0.93
-    assert scores.wrongly_abstained <= 0.005  # measured 0.0008
+    assert scores.answer_at_1 >= 0.76
+    assert scores.answer_at_3 >= 0.90
+    assert scores.context_at_5 >= 0.96
+    assert scores.wrongly_abstained <= 0.005  # measured 0.002
 
 
 @pytest.mark.slow
@@ -52,7 +53,7 @@ def test_questions_about_another_corpus_are_abstained(bundled: Assistant) -> Non
     replies = [bundled.ask(q.question) for q in questions]
     abstained = sum(r.abstained for r in replies) / len(replies)
     print(f"abstained on {abstained:.3f} of {len(replies)} off-corpus questions")
-    assert abstained >= 0.80  # measured 0.85 on all 2,434
+    assert abstained >= 0.88  # measured 0.94 on all 2,434
 
 
 def test_seed_conversations_follow_up_turns(bundled: Assistant) -> None:
