@@ -147,7 +147,10 @@ class VerbatimApp(App[None]):
                 if self._problem is not None:
                     continue  # the index needs ctrl+r first; the status bar says so
                 with self._writing:
-                    report = update_beside(self.settings)
+                    try:
+                        report = update_beside(self.settings)
+                    except IndexBusyError:
+                        continue  # another `verbatim index` is at it; the status bar shows stale
                 with self._lock:
                     self.assistant.close()  # the next question opens the updated index
                     status = self.assistant.status()
