@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from verbatim.answer import Logistic, answerability_row, rank
+from verbatim.answer import ANSWERABILITY_NAMES, Logistic, answerability_row, rank
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import contains_answer
@@ -39,7 +39,6 @@ from verbatim.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"
 MODEL_FILE = ROOT / "src" / "verbatim" / "ranker.json"
-ANSWERABLE_NAMES = ("best_sentence_cosine", "best_passage_cosine", "best_answer_idf_coverage")
 
 
 @dataclass
@@ -120,7 +119,7 @@ def answerability_rows(
         rows.append(
             (
                 answerability_row(with_article),
-                answerability_row(without) if without else [np.nan] * 3,
+                answerability_row(without) if without else [np.nan] * len(ANSWERABILITY_NAMES),
             )
         )
     return np.array(rows, dtype=np.float64)
@@ -161,7 +160,7 @@ def main() -> None:
     pairs_held = answerability_rows(held, ranker, store, sentences)
     x = np.vstack([pairs_fit[:, 0], pairs_fit[:, 1][~np.isnan(pairs_fit[:, 1, 0])]])
     y = np.concatenate([np.ones(len(pairs_fit)), np.zeros(len(x) - len(pairs_fit))])
-    answerable = fit_logistic(x, y, ANSWERABLE_NAMES, 1.0)
+    answerable = fit_logistic(x, y, ANSWERABILITY_NAMES, 1.0)
     sure_fit = _probability(answerable, pairs_fit[:, 0])
     # Confidence levels shift from one subject to the next, so the threshold must hold in each
     # fitting article alone: the strictest of their quantiles.

@@ -86,3 +86,15 @@ def test_a_follow_up_uses_the_conversation(bundled: Assistant) -> None:
     assert "assassination" in reply.answers[0].text and "Quds Force" in reply.answers[0].text
     alone = bundled.ask("When was he assassinated?")
     assert not alone.answers or "Quds Force" not in alone.answers[0].text
+
+
+def test_a_model_file_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
+    from verbatim.answer import _MODEL, Models
+
+    data = json.loads(_MODEL.read_text(encoding="utf-8"))
+    data["ranker"]["names"][0] = "a_feature_no_longer_computed"
+    stale = tmp_path / "ranker.json"
+    stale.write_text(json.dumps(data), encoding="utf-8")
+    assert Models.load(_MODEL).abstain_below == data["abstain_below"]
+    with pytest.raises(ValueError, match="fitted on other features"):
+        Models.load(stale)

@@ -67,12 +67,16 @@ class Models:
 
     @classmethod
     def load(cls, path: Path = _MODEL) -> Models:
+        """The models in ``path``, which must read the features this code computes."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
+        models = cls(
             Logistic.from_dict(data["ranker"]),
             Logistic.from_dict(data["answerable"]),
             float(data["abstain_below"]),
         )
+        if models.ranker.names != NAMES or models.answerable.names != ANSWERABILITY_NAMES:
+            raise ValueError(f"{path} was fitted on other features: run benchmarks/fit_ranker.py")
+        return models
 
 
 @functools.cache
@@ -116,6 +120,9 @@ def rank(
             seen.add(item.candidate.sentence.key)
             unique.append(item)
     return unique
+
+
+ANSWERABILITY_NAMES = ("best_sentence_cosine", "best_passage_cosine", "best_answer_idf_coverage")
 
 
 def answerability_row(ranked: list[Ranked]) -> list[float]:
