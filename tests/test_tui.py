@@ -54,6 +54,15 @@ async def scrolled(pilot: Pilot) -> None:
         assert len(positions) < 200, "the transcript kept scrolling"
 
 
+async def scrolled_to_reply(pilot: Pilot) -> None:
+    """Put the latest exchange at the top of the transcript, as the app means to after a reply.
+    The app's own scroll can run before the reply's cards are laid out (then it does not
+    scroll), so a snapshot sets it again to show one state, not whichever the race gave."""
+    transcript = pilot.app.query_one(Transcript)
+    transcript.scroll_to_widget(transcript.query(Exchange).last(), top=True, animate=False)
+    await pilot.pause(0.1)
+
+
 def text_of(widget: Static) -> str:
     return str(widget.render())
 
@@ -231,6 +240,7 @@ def test_snapshot_answers(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await steady(pilot)
         await ask(pilot, "Which town did hundreds of Iranian soldiers help the Peshmerga retake?")
+        await scrolled_to_reply(pilot)
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
 
@@ -239,6 +249,7 @@ def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await steady(pilot)
         await ask(pilot, "Which Hezbollah technical specialist was killed near Mosul?")
+        await scrolled_to_reply(pilot)
         await pilot.press("escape")
         pane = pilot.app.query_one(SourcePane)
         marked = pane.query_one("#source-answer")
