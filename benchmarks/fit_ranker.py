@@ -33,8 +33,8 @@ from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import contains_answer
 from verbatim.features import NAMES, features
+from verbatim.lexical import LexicalIndex
 from verbatim.retrieve import Candidate, Retriever
-from verbatim.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"
@@ -78,7 +78,7 @@ def ask_all(assistant: Assistant, questions: list[dict]) -> list[Asked]:
         candidates = retriever.candidates(item["question"], vector)
         if not candidates:
             continue
-        rows = features(item["question"], candidates, index.store, index.manifest.sentences)
+        rows = features(item["question"], candidates, index.lexical)
         labels = np.array([contains_answer(c.sentence.text, item["answers"]) for c in candidates])
         asked.append(Asked(item["question"], item["article"], candidates, rows, labels))
     return asked
@@ -106,16 +106,14 @@ def ranking_scores(asked: list[Asked], ranker: Logistic | None) -> dict[str, flo
     return {"answer@1": at1 / n, "answer@3": at3 / n, "mrr@10": mrr / n}
 
 
-def answerability_rows(
-    asked: list[Asked], ranker: Logistic, store: Store, sentences: int
-) -> np.ndarray:
+def answerability_rows(asked: list[Asked], ranker: Logistic, lexical: LexicalIndex) -> np.ndarray:
     """Per question, (answerable row, row with its own article taken out), NaN when none is
     left."""
     rows = []
     for a in asked:
-        with_article = rank(a.question, a.candidates, store, sentences, ranker)
+        with_article = rank(a.question, a.candidates, lexical, ranker)
         others = [c for c in a.candidates if Path(c.passage.path).stem != a.article]
-        without = rank(a.question, others, store, sentences, ranker) if others else []
+        without = rank(a.question, others, lexical, ranker) if others else []
         rows.append(
             (
                 answerability_row(with_article),
@@ -155,9 +153,8 @@ def main() -> None:
         before, after = ranking_scores(part, None), ranking_scores(part, ranker)
         print(f"{name:9s} before: {_fmt(before)}\n{'':9s} after:  {_fmt(after)}")
 
-    store, sentences = assistant.index.store, assistant.index.manifest.sentences
-    pairs_fit = answerability_rows(fit, ranker, store, sentences)
-    pairs_held = answerability_rows(held, ranker, store, sentences)
+    pairs_fit = answerability_rows(fit, ranker, assistant.index.lexical)
+    pairs_held = answerability_rows(held, ranker, assistant.index.lexical)
     x = np.vstack([pairs_fit[:, 0], pairs_fit[:, 1][~np.isnan(pairs_fit[:, 1, 0])]])
     y = np.concatenate([np.ones(len(pairs_fit)), np.zeros(len(x) - len(pairs_fit))])
     answerable = fit_logistic(x, y, ANSWERABILITY_NAMES, 1.0)

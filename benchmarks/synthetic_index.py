@@ -52,8 +52,7 @@ def build(source: Index, corpus: Path, target: Path, corpus_out: Path, passages:
                 )
                 index.passage_vectors.add(added.passage_ids, _near(passage_vectors, noise))
                 index.sentence_vectors.add(added.sentence_ids, _near(sentence_vectors, noise))
-        index.commit_vectors()
-        index.bump_generation()
+        index.commit()
     index.publish()
     index.close()
 

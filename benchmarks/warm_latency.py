@@ -30,7 +30,7 @@ from verbatim import indexer
 from verbatim.assistant import Assistant
 from verbatim.client import Client, is_serving
 from verbatim.config import Settings
-from verbatim.retrieve import query_terms
+from verbatim.lexical import query_terms
 
 QUESTIONS = [
     "Who was the commander of Iran's Quds Force during the intervention?",
@@ -104,7 +104,7 @@ def naive(assistant: Assistant, rounds: int) -> tuple[float, float, float]:
 
 
 def stages(assistant: Assistant, rounds: int) -> dict[str, tuple[float, float, float]]:
-    index, store = assistant.index, assistant.index.store
+    index = assistant.index
     encode = assistant.question_encoder.encode
     vector = encode([QUESTIONS[0]])[0]
     return {
@@ -115,11 +115,11 @@ def stages(assistant: Assistant, rounds: int) -> dict[str, tuple[float, float, f
         "FAISS: 20 nearest passages": timed(
             lambda q: index.passage_vectors.search(vector, 20), rounds
         ),
-        "FTS5: sentences (BM25, 200)": timed(
-            lambda q: store.search_text("sentences", query_terms(q), 200), rounds
+        "BM25: 200 best sentences": timed(
+            lambda q: index.lexical.search("sentences", query_terms(q), 200), rounds
         ),
-        "FTS5: passages (BM25, 200)": timed(
-            lambda q: store.search_text("passages", query_terms(q), 200), rounds
+        "BM25: 200 best passages": timed(
+            lambda q: index.lexical.search("passages", query_terms(q), 200), rounds
         ),
         "corpus freshness check (server)": timed(
             lambda q: indexer.is_stale(assistant.settings.corpus, index), rounds

@@ -17,12 +17,14 @@ from verbatim.index import Index
 from verbatim.vectors import VectorIndex
 
 
-def _files(directory: Path) -> tuple[Path, Path, Path, Path]:
-    """The manifest, store, passage and sentence vector files of the index in ``directory``."""
+def _files(directory: Path) -> tuple[Path, Path, Path, Path, Path]:
+    """The manifest, store, passage and sentence vector files and a lexical segment file of
+    the index in ``directory``."""
     index = Index.open(directory)
     passages, sentences = index.vector_paths(index.generation)
+    segment = directory / index.segment_names()[0]
     index.close()
-    return directory / "manifest.json", index.store.path, passages, sentences
+    return directory / "manifest.json", index.store.path, passages, sentences, segment
 
 
 def _edit_manifest(**changes: object) -> Callable[[Path], None]:
@@ -69,6 +71,10 @@ DAMAGES: dict[str, tuple[int, Callable[[Path], None], str]] = {
     "vectors deleted": (3, Path.unlink, "missing"),
     "vectors of another dimension": (3, _other_dimension, "dimension 8"),
     "vectors and rows out of step": (3, _drop_a_vector, "1 sentences"),
+    "lexical segment truncated": (4, _halve, "lexical index file"),
+    "lexical segment garbage": (4, lambda p: p.write_bytes(GARBAGE), "lexical index file"),
+    "lexical segment empty": (4, lambda p: p.write_bytes(b""), "lexical index file"),
+    "lexical segment deleted": (4, Path.unlink, "lexical index file"),
 }
 
 

@@ -18,6 +18,8 @@ from verbatim.types import Answer, Source
 if TYPE_CHECKING:
     import numpy as np
 
+    from verbatim.lexical import LexicalIndex
+
 _MODEL = Path(__file__).with_name("ranker.json")  # written by benchmarks/fit_ranker.py
 
 
@@ -95,16 +97,15 @@ class Ranked:
 def rank(
     question: str,
     candidates: list[Candidate],
-    store: Store,
-    sentences: int,
+    lexical: LexicalIndex,
     ranker: Logistic | None = None,
 ) -> list[Ranked]:
     """Candidates best first, one per distinct sentence text (the best-scored copy);
-    ``sentences`` is how many the index holds; ``ranker`` defaults to the fitted one."""
+    ``lexical`` gives term frequencies; ``ranker`` defaults to the fitted one."""
     if not candidates:
         return []
     ranker = ranker or models().ranker
-    rows = features(question, candidates, store, sentences)
+    rows = features(question, candidates, lexical)
     coverage = rows[:, NAMES.index("idf_coverage")]
     ranked = sorted(
         (

@@ -176,7 +176,7 @@ class Assistant:
                 if index.generation == index.loaded_generation:
                     _search_on_this_thread()
                     candidates = Retriever(index).candidates(query, vector)
-                    ranked = rank(query, candidates, index.store, index.manifest.sentences)
+                    ranked = rank(query, candidates, index.lexical)
                     found = build_answers(index.store, ranked[: max(k, 0)])
                     break
             self.close()

@@ -2,8 +2,8 @@
 
 Besides the raw evidence of retrieval (cosines, BM25), a row says how the candidate stands among
 the others for the same question (gaps to the best, reciprocal ranks, z-scores), how much of the
-question's rarer vocabulary it holds (terms matched by FTS5 itself, so with the index's own
-stemming, weighted by inverse document frequency), and whether it holds the kind of thing the
+question's rarer vocabulary it holds (stemmed terms, as lexical search reads them, weighted by
+inverse document frequency), and whether it holds the kind of thing the
 question asks for (a date for "when", a number for "how many", a name for "who") outside the
 words the question already has.
 """
@@ -14,12 +14,11 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from verbatim.retrieve import Candidate, query_terms
+from verbatim.lexical import LexicalIndex, query_terms, terms
+from verbatim.retrieve import Candidate
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from verbatim.store import Store
 
 NAMES = (
     "sentence_cosine",
@@ -70,27 +69,23 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def features(
-    question: str, candidates: list[Candidate], store: Store, sentences: int
-) -> np.ndarray:
-    """One row of :data:`NAMES` per candidate (at least one); ``sentences`` is how many the
-    index holds, for inverse document frequencies."""
+def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) -> np.ndarray:
+    """One row of :data:`NAMES` per candidate (at least one); ``lexical`` gives the inverse
+    document frequencies of the question's terms."""
     import numpy as np
 
     kind = question_type(question)
     question_words = {w.casefold() for w in _WORD.findall(question)}
-    sentence_ids = [c.sentence.id for c in candidates]
-    terms = query_terms(question)
-    weights = {t: math.log((sentences + 1) / (store.sentence_frequency(t) + 0.5)) for t in terms}
-    held = store.sentences_holding(terms, sentence_ids)
-    total = sum(weights.values()) or 1.0
-    term_coverage = np.array(
-        [sum(i in held[t] for t in terms) / max(len(terms), 1) for i in sentence_ids]
-    )
+    wanted = query_terms(question)
+    sentences, counts = lexical.frequencies("sentences", wanted)
+    weights = [math.log((sentences + 1) / (n + 0.5)) for n in counts]
+    held = [set(terms(c.sentence.text)) for c in candidates]
+    term_coverage = np.array([sum(t in h for t in wanted) / max(len(wanted), 1) for h in held])
     idf_coverage = np.array(
-        [sum(weights[t] for t in terms if i in held[t]) for i in sentence_ids], dtype=np.float64
+        [sum(w for t, w in zip(wanted, weights, strict=True) if t in h) for h in held],
+        dtype=np.float64,
     )
-    idf_coverage /= total
+    idf_coverage /= sum(weights) or 1.0
 
     evidence = np.array(
         [

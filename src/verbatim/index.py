@@ -1,10 +1,11 @@
-"""The index directory: a manifest, one SQLite store and two FAISS files, kept in step.
+"""The index directory: a manifest, one SQLite store, two FAISS files and the lexical index's
+segment files, kept in step.
 
 Commit points make every write atomic:
-- an update changes the store inside one SQLite transaction that also bumps its ``generation``;
-  the vector files of the new generation are written (and synced) before that commit, and the
-  old generation's files are removed only after it, so a crash at any moment leaves a readable
-  pair;
+- an update changes the store inside one SQLite transaction that also bumps its ``generation``
+  and lists the lexical segments in use; the new generation's vector files and new segment files
+  are written (and synced) before that commit, and the old generation's files are removed only
+  after it, so a crash at any moment leaves a readable set;
 - a rebuild writes a whole new store and its vector files beside the old ones, and switches to
   them by atomically replacing ``manifest.json``, which names the store in use.
 """
@@ -19,12 +20,14 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from verbatim import lexical
 from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
+from verbatim.lexical import LexicalIndex, Segment
 from verbatim.store import DocumentRecord, Store
 from verbatim.vectors import VectorIndex
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
 REBUILD = "run `verbatim index --rebuild`"
 
 
@@ -105,6 +108,7 @@ class Index:
         self.store = store
         self.passage_vectors = passages
         self.sentence_vectors = sentences
+        self.lexical = LexicalIndex()
         self.loaded_generation = 0  # the generation whose vectors :meth:`open` loaded
 
     @property
@@ -137,6 +141,9 @@ class Index:
                         )
                 index.passage_vectors = VectorIndex.load(passage_path)
                 index.sentence_vectors = VectorIndex.load(sentence_path)
+                index.lexical = LexicalIndex(
+                    Segment.load(directory, name) for name in index.segment_names()
+                )
                 index.check()
         except sqlite3.DatabaseError as error:
             store.close()
@@ -173,8 +180,23 @@ class Index:
             VectorIndex.empty(manifest.dimension),
         )
 
+    def segment_names(self) -> list[str]:
+        """The lexical segment files of the committed generation."""
+        names = json.loads(self.store.get_meta("lexical") or "[]")
+        for name in names:
+            if not (self.directory / name).is_file():
+                raise IndexDamagedError(f"the lexical index file {name} is missing: {REBUILD}")
+        return list(names)
+
     def check(self) -> None:
-        """Raise if vectors and rows are out of step or the dimension is not the manifest's."""
+        """Raise if vectors, lexical segments and rows are out of step or the dimension is not
+        the manifest's."""
+        for table in lexical.TABLES:
+            covered = max((s.upto[table] for s in self.lexical.segments), default=0)
+            if self.store.last_id(table) > covered:
+                raise IndexDamagedError(
+                    f"the lexical index lacks {table} the database holds: {REBUILD}"
+                )
         _, passages, sentences = self.store.counts()
         for vectors, rows, name in (
             (self.passage_vectors, passages, "passage"),
@@ -190,18 +212,23 @@ class Index:
                     f"the index holds {len(vectors)} {name} vectors for {rows} {name}s: {REBUILD}"
                 )
 
-    def commit_vectors(self) -> None:
-        """Write this generation + 1's vector files; the caller then commits the store with
-        :meth:`bump_generation` inside its transaction."""
+    def commit(self) -> None:
+        """Write the files of generation + 1 (vectors, new lexical segments) and record it in
+        the store; call inside the store transaction that made the changes."""
         for vectors, path in zip(
             (self.passage_vectors, self.sentence_vectors),
             self.vector_paths(self.generation + 1),
             strict=True,
         ):
             vectors.save(path)
-
-    def bump_generation(self) -> None:
+        self.lexical = LexicalIndex(
+            lexical.maintain(self.lexical.segments, self.store, self.directory, self._new_segment)
+        )
+        self.store.set_meta("lexical", json.dumps([s.name for s in self.lexical.segments]))
         self.store.set_meta("generation", str(self.generation + 1))
+
+    def _new_segment(self) -> str:
+        return f"{Path(self.manifest.store).stem}.lex-{secrets.token_hex(4)}.npz"
 
     def publish(self) -> None:
         """Make this index the one in use (the manifest names it) and delete stale files."""
@@ -222,7 +249,11 @@ class Index:
     def _stale_files(self) -> list[Path]:
         """Files of other stores and older generations: left by an update, or by a run killed
         before it published."""
-        keep = {self.manifest.store, *(p.name for p in self.vector_paths(self.generation))}
+        keep = {
+            self.manifest.store,
+            *(p.name for p in self.vector_paths(self.generation)),
+            *json.loads(self.store.get_meta("lexical") or "[]"),
+        }
         return [
             path
             for path in self.directory.iterdir()

@@ -11,7 +11,7 @@ from pathlib import Path
 from verbatim import question_encoder
 from verbatim.embed import Embedder
 from verbatim.errors import IndexMissingError, RebuildRequiredError
-from verbatim.index import Index, Manifest, new_store_name, now
+from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
@@ -144,7 +144,7 @@ def update(
         index = Index.create(
             directory,
             Manifest(
-                format=1,
+                format=FORMAT,
                 store=new_store_name(),
                 model=str(embedder.model_path),
                 model_fingerprint=embedder.fingerprint,
@@ -265,8 +265,7 @@ def _apply(
                 store.touch_document(record.id, state.size, state.mtime_ns)
             index.passage_vectors.add(passage_ids, passage_vectors)
             index.sentence_vectors.add(sentence_ids, sentence_vectors)
-            index.commit_vectors()
-            index.bump_generation()
+            index.commit()
         report.passages_embedded += len(passage_texts)
         report.sentences_embedded += len(sentence_texts)
         if each or not always_publish:

@@ -1,13 +1,13 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (FTS5 BM25) search over sentences and passages,
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) search over sentences and passages,
 pooled into candidate sentences that each carry the evidence for them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from verbatim.index import Index
+from verbatim.lexical import query_terms
 from verbatim.store import PassageRecord, SentenceRecord
 
 if TYPE_CHECKING:
@@ -19,25 +19,6 @@ LEXICAL_SENTENCES = 50
 LEXICAL_PASSAGES = 20
 LEXICAL_SCORED = 200  # lexical hits whose BM25 is kept as evidence; rows further down score 0
 PASSAGES_EXPANDED = 8  # best passages whose every sentence becomes a candidate
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Words that carry no topic: left out of lexical queries so they do not swamp rarer terms.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves many much name named called""".split()
-)
-
-
-def query_terms(question: str) -> list[str]:
-    """The question's content words, lower-cased, in order, without repeats."""
-    words = (w.casefold() for w in _WORD.findall(question))
-    return list(dict.fromkeys(w for w in words if w not in STOPWORDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +48,8 @@ class Retriever:
         terms = query_terms(question)
         dense_sentences = index.sentence_vectors.search(vector, DENSE_SENTENCES)
         dense_passages = index.passage_vectors.search(vector, DENSE_PASSAGES)
-        sentence_bm25 = store.search_text("sentences", terms, LEXICAL_SCORED)
-        passage_bm25 = store.search_text("passages", terms, LEXICAL_SCORED)
+        sentence_bm25 = index.lexical.search("sentences", terms, LEXICAL_SCORED)
+        passage_bm25 = index.lexical.search("passages", terms, LEXICAL_SCORED)
         lexical_sentences = sentence_bm25[:LEXICAL_SENTENCES]
         lexical_passages = passage_bm25[:LEXICAL_PASSAGES]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +78,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE passages ADD COLUMN page INTEGER;
     ALTER TABLE sentences ADD COLUMN page INTEGER;
     """,
+    # Lexical search moved to segment files beside the store (verbatim.lexical).
+    """
+    DROP TRIGGER sentences_ai;
+    DROP TRIGGER sentences_ad;
+    DROP TRIGGER passages_ai;
+    DROP TRIGGER passages_ad;
+    DROP TABLE sentences_fts;
+    DROP TABLE passages_fts;
+    """,
 )
 
 _NOT_A_WORD = re.compile(r"[\W_]+")
@@ -87,11 +96,6 @@ def sentence_key(text: str) -> str:
     """What two sentences share when they say the same thing verbatim (case, spacing and
     punctuation aside): the key that merges their sources into one answer."""
     return " ".join(_NOT_A_WORD.split(text.casefold())).strip()
-
-
-def _any_of(terms: Sequence[str]) -> str:
-    """An FTS5 query matching any of ``terms``, each quoted so no word acts as an operator."""
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,36 +320,28 @@ class Store:
             rows.extend(self._db.execute(f"{query} ({marks})", (*leading, *chunk)))
         return rows
 
-    def search_text(self, table: str, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        """BM25 search of ``sentences`` or ``passages`` for any of ``terms``: (id, score), best
-        first, scores positive (FTS5 ranks are negated BM25)."""
-        assert table in ("passages", "sentences")
-        if not terms:
-            return []
+    def rows_between(
+        self, table: str, after: int, upto: int | None = None
+    ) -> tuple[list[int], list[str]]:
+        """Ids in (``after``, ``upto``] of ``sentences`` or ``passages``, ascending, with the
+        text lexical search reads: a sentence's text, a passage's section heading and text."""
+        text = {"sentences": "text", "passages": "section || ' ' || text"}[table]
         rows = self._db.execute(
-            f"SELECT rowid, -bm25({table}_fts) FROM {table}_fts WHERE {table}_fts MATCH ? "
-            "ORDER BY rank LIMIT ?",
-            (_any_of(terms), limit),
-        )
-        return [(int(row[0]), float(row[1])) for row in rows]
+            f"SELECT id, {text} FROM {table} WHERE id > ? AND id <= ? ORDER BY id",
+            (after, upto if upto is not None else 2**63 - 1),
+        ).fetchall()
+        return [int(row[0]) for row in rows], [str(row[1]) for row in rows]
 
-    def sentence_frequency(self, term: str) -> int:
-        """How many sentences hold ``term`` (as FTS5 tokenises and stems it)."""
+    def last_id(self, table: str) -> int:
+        """The highest id ever given in ``sentences`` or ``passages`` (ids are never reused)."""
+        assert table in ("passages", "sentences")
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def count_between(self, table: str, after: int, upto: int) -> int:
+        assert table in ("passages", "sentences")
         row = self._db.execute(
-            "SELECT count(*) FROM sentences_fts WHERE sentences_fts MATCH ?", (_any_of([term]),)
+            f"SELECT count(*) FROM {table} WHERE id > ? AND id <= ?", (after, upto)
         ).fetchone()
         return int(row[0])
-
-    def sentences_holding(self, terms: Sequence[str], ids: Sequence[int]) -> dict[str, set[int]]:
-        """For each of ``terms``, which of the sentences ``ids`` hold it (FTS5's stemming)."""
-        return {
-            term: {
-                int(row[0])
-                for row in self._in(
-                    "SELECT rowid FROM sentences_fts WHERE sentences_fts MATCH ? AND rowid IN",
-                    ids,
-                    _any_of([term]),
-                )
-            }
-            for term in terms
-        }

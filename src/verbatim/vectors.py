@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-# Below this, exact search costs at most ~35 ms a query on a quiet machine and is exact; the
-# lists trained here also serve the index as it grows (trained at 100k, a 1M index would have
-# half as many, longer lists and be ~1.5x slower). benchmarks/scale.py: at 1M, exact p95 1.4 s
-# against 66 ms for IVF trained at 200k, with recall@10 1.000 at NPROBE.
-APPROXIMATE_FROM = 200_000
-NPROBE = 32  # recall@10 0.99-1.00 at 100k-1M; 16 gives 0.98 and 8 gives 0.95-0.96
+# Below this, exact search costs at most ~6 ms a query on a quiet machine and is exact; above
+# it, a flat index spends a quarter of the 50 ms a warm answer may take (12 ms at 100k) where
+# IVF at NPROBE takes 3 ms with recall@10 0.98 (benchmarks/scale.py). The lists are trained again
+# each time the index outgrows them fourfold, so a large index is never served by lists trained
+# on a small one (at 1M: exact p95 1.4 s against 66 ms for IVF, recall@10 1.000).
+APPROXIMATE_FROM = 50_000
+NPROBE = 32  # recall@10 0.98-1.00 from 50k to 1M; 16 gives 0.96-0.98 and 8 gives 0.94-0.96
 _TRAINING_PER_LIST = 40  # k-means sample size per list, as FAISS recommends (39 or more)
 
 
@@ -48,6 +49,7 @@ class VectorIndex:
 
     def __init__(self, index: Any, mapped_from: Path | None = None) -> None:
         self._index = index
+        self._mapped_from = None
         # A memory-mapped IVF index is read-only (FAISS aborts the process on a write to it), so
         # it is read into memory from this file before the first change.
         self._mapped_from = mapped_from
@@ -113,20 +115,27 @@ class VectorIndex:
         if not len(ids):
             return
         keys = np.asarray(ids, dtype=np.int64)
-        if not self.is_approximate and len(self) + len(keys) >= APPROXIMATE_FROM:
-            self._switch_to_approximate(keys, vectors)
+        if len(self) + len(keys) >= self._train_at():
+            self._train(keys, vectors)
         else:
             self._writable().add_with_ids(vectors, keys)
 
-    def _switch_to_approximate(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Replace the flat index by an IVF-SQfp16 one holding its vectors and the new ones; the
-        lists are trained once, here, on a sample (a rebuild trains them again)."""
+    def _train_at(self) -> int:
+        """The size at which the index is (re)built as IVF: ``APPROXIMATE_FROM``, then each
+        time it holds four times the vectors its lists were trained for (lists ~ 2 sqrt(n))."""
+        if not self.is_approximate:
+            return APPROXIMATE_FROM
+        return max(APPROXIMATE_FROM, int(self._index.nlist) ** 2)
+
+    def _train(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the index by an IVF-SQfp16 one, its lists trained on a sample of all its
+        vectors and the new ones, and holding them all."""
         import numpy as np
 
         faiss = _faiss()
-        flat = self._index
-        ids = np.concatenate([self.ids(), ids])
-        vectors = np.vstack([flat.index.reconstruct_n(0, flat.ntotal), vectors])
+        old_ids = self.ids()
+        ids = np.concatenate([old_ids, ids])
+        vectors = np.vstack([self.vectors(old_ids), vectors])
         lists = _lists_for(len(ids))
         index = faiss.index_factory(
             self.dimension, f"IVF{lists},SQfp16", faiss.METRIC_INNER_PRODUCT
@@ -138,6 +147,7 @@ class VectorIndex:
         index.nprobe = NPROBE
         index.add_with_ids(vectors, ids)
         self._index = index
+        self._mapped_from = None
 
     def remove(self, ids: Sequence[int]) -> None:
         import numpy as np
@@ -152,7 +162,7 @@ class VectorIndex:
         scores, ids = self._index.search(vector.reshape(1, -1), min(k, len(self)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+    def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids``, one row each; an approximate index keeps them in half
         precision, within ~1e-3 of the originals, which is close enough for scoring."""
         import numpy as np
