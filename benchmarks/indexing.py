@@ -9,10 +9,7 @@ Verbatim's figure is the whole rebuild (reading, parsing, embedding, SQLite, FAI
 The default corpus is the squad-dev articles in ../shared/eval (about 3 minutes a round here).
 Target: Verbatim >= 0.9x the baseline.
 
-A second table prices adding one document to a large index (`--large 100000` passages, with as
-many sentences a passage as the corpus has; synthetic vectors): what an update pays whatever the
-document (opening the vector files, reading them in, adding, writing both files back) against
-embedding the corpus's median document.
+benchmarks/update_cost.py prices adding one document to a large index.
 """
 
 from __future__ import annotations
@@ -23,14 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from verbatim.config import packaged_model_path
 from verbatim.embed import BATCH_SIZE, Embedder
 from verbatim.indexer import _passage_input, update
 from verbatim.ingest import discover, parse_document, read_text
 from verbatim.types import Document
-from verbatim.vectors import VectorIndex
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev" / "corpus"
 
@@ -58,33 +52,10 @@ def verbatim(embedder: Embedder, corpus: Path, index: Path) -> float:
     return update(corpus, index, embedder, rebuild=True).seconds
 
 
-def fixed_update_cost(folder: Path, passages: int, sentences: int, dimension: int) -> float:
-    """Seconds an update spends on the vector files of an index this large, beyond embedding:
-    open both (as `Index.open` does), add one vector to each, write both back."""
-    rng = np.random.default_rng(0)
-    paths = []
-    for name, size in (("passages", passages), ("sentences", sentences)):
-        index = VectorIndex.empty(dimension)
-        for start in range(0, size, 100_000):
-            block = rng.standard_normal((min(100_000, size - start), dimension), np.float32)
-            block /= np.linalg.norm(block, axis=1, keepdims=True)
-            index.add(range(start, start + len(block)), block)
-        paths.append(folder / f"{name}.faiss")
-        index.save(paths[-1])
-        del index
-    started = time.perf_counter()
-    for path in paths:
-        index = VectorIndex.load(path)
-        index.add([1 << 40], np.ones((1, dimension), np.float32) / np.sqrt(dimension))
-        index.save(path.with_name(path.name + ".next"))
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=SQUAD)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--large", type=int, default=100_000, help="passages; 0 skips")
     args = parser.parse_args()
     parsed = documents(args.corpus)
     passages, sentences = texts(parsed)
@@ -109,31 +80,6 @@ def main() -> None:
             f"| {name} | {seconds:.1f} | {len(passages) / seconds:.1f} | "
             f"{len(sentences) / seconds:.1f} | {baseline / seconds:.2f} |"
         )
-    if args.large:
-        large_update(args, parsed, embedder)
-
-
-def large_update(args: argparse.Namespace, parsed: list[Document], embedder: Embedder) -> None:
-    sizes = sorted(parsed, key=lambda d: len(d.passages))
-    median = sizes[len(sizes) // 2]
-    passages, sentences = texts([median])
-    embedder.encode(["a warm model"])  # loading it is no part of an update's cost
-    started = time.perf_counter()
-    embedder.encode(passages)
-    embedder.encode(sentences)
-    embedding = time.perf_counter() - started
-    all_passages, all_sentences = texts(parsed)
-    large_sentences = args.large * len(all_sentences) // len(all_passages)
-    with tempfile.TemporaryDirectory(prefix="verbatim-update-") as folder:
-        fixed = fixed_update_cost(Path(folder), args.large, large_sentences, embedder.dimension)
-    print(
-        f"\nAdding one document ({median.path}: {len(passages)} passages, {len(sentences)} "
-        f"sentences) to an index of {args.large:,} passages and {large_sentences:,} sentences\n"
-    )
-    print("| cost | seconds |")
-    print("|---|---|")
-    print(f"| embedding the document (proportional to it) | {embedding:.1f} |")
-    print(f"| vector files: open, read in, add, write back (grows with the index) | {fixed:.1f} |")
 
 
 if __name__ == "__main__":

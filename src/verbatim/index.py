@@ -1,11 +1,13 @@
-"""The index directory: a manifest, one SQLite store, two FAISS files and the lexical index's
-segment files, kept in step.
+"""The index directory: a manifest, one SQLite store, the FAISS files and vector deltas, and the
+lexical index's segment files, kept in step.
 
 Commit points make every write atomic:
 - an update changes the store inside one SQLite transaction that also bumps its ``generation``
-  and lists the lexical segments in use; the new generation's vector files and new segment files
-  are written (and synced) before that commit, and the old generation's files are removed only
-  after it, so a crash at any moment leaves a readable set;
+  and records which files make that generation: the base vector files (written whole at some
+  generation), the vector delta files written since (each holds one commit's added and removed
+  vectors, so a small update writes little), and the lexical segments. New files are written
+  and synced before that commit, and files no longer used are removed only after it, so a
+  crash at any moment leaves a readable set;
 - a rebuild writes a whole new store and its vector files beside the old ones, and switches to
   them by atomically replacing ``manifest.json``, which names the store in use.
 """
@@ -13,14 +15,15 @@ Commit points make every write atomic:
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
+import zipfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from verbatim import lexical
+from verbatim.atomic import write_arrays, write_text
 from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
 from verbatim.lexical import LexicalIndex, Segment
 from verbatim.store import DocumentRecord, Store
@@ -29,6 +32,8 @@ from verbatim.vectors import VectorIndex
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
 REBUILD = "run `verbatim index --rebuild`"
+MAX_DELTAS = 32  # vector delta files replayed on open before the vectors are written whole
+DELTA_KEYS = ("added_ids", "added_vectors", "removed_ids")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +70,7 @@ class Manifest:
         return manifest
 
     def write(self, directory: Path) -> None:
-        _write_atomically(directory / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+        write_text(directory / MANIFEST, json.dumps(asdict(self), indent=2) + "\n")
 
 
 def _open_store(directory: Path, manifest: Manifest) -> Store:
@@ -133,14 +129,17 @@ class Index:
                 if store.get_meta("generation") is None:
                     raise IndexDamagedError(f"the index database {store.path} is empty: {REBUILD}")
                 index.loaded_generation = index.generation
-                passage_path, sentence_path = index.vector_paths(index.loaded_generation)
-                for path in (passage_path, sentence_path):
+                base, deltas = index.vector_layout()
+                passage_path, sentence_path = index.vector_paths(base)
+                for path in (passage_path, sentence_path, *(directory / d for d in deltas)):
                     if not path.is_file():
                         raise IndexDamagedError(
                             f"the vector file {path.name} is missing: {REBUILD}"
                         )
                 index.passage_vectors = VectorIndex.load(passage_path)
                 index.sentence_vectors = VectorIndex.load(sentence_path)
+                for name in deltas:
+                    index._apply_delta(directory / name)
                 index.lexical = LexicalIndex(
                     Segment.load(directory, name) for name in index.segment_names()
                 )
@@ -180,6 +179,29 @@ class Index:
             VectorIndex.empty(manifest.dimension),
         )
 
+    def vector_layout(self) -> tuple[int, list[str]]:
+        """The generation whose vector files are the base, and the delta files written since,
+        in order, that bring it to the committed generation."""
+        layout = json.loads(self.store.get_meta("vectors") or "null")
+        if layout is None:
+            return self.generation, []
+        return int(layout["base"]), list(layout["deltas"])
+
+    def _apply_delta(self, path: Path) -> None:
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                for table, vectors in (
+                    ("passages", self.passage_vectors),
+                    ("sentences", self.sentence_vectors),
+                ):
+                    vectors.apply_delta({key: data[f"{table}.{key}"] for key in DELTA_KEYS})
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            raise IndexDamagedError(
+                f"the vector file {path.name} is unreadable: {REBUILD}"
+            ) from error
+
     def segment_names(self) -> list[str]:
         """The lexical segment files of the committed generation."""
         names = json.loads(self.store.get_meta("lexical") or "[]")
@@ -213,19 +235,32 @@ class Index:
                 )
 
     def commit(self) -> None:
-        """Write the files of generation + 1 (vectors, new lexical segments) and record it in
-        the store; call inside the store transaction that made the changes."""
-        for vectors, path in zip(
-            (self.passage_vectors, self.sentence_vectors),
-            self.vector_paths(self.generation + 1),
-            strict=True,
-        ):
-            vectors.save(path)
+        """Write the files of generation + 1 and record it in the store; call inside the store
+        transaction that made the changes. Vector changes are written as a delta file, in time
+        proportional to them, unless they are better written whole (see
+        :meth:`VectorIndex.needs_whole_write`); lexical ones as a new segment."""
+        generation = self.generation + 1
+        stem = Path(self.manifest.store).stem
+        base, deltas = self.vector_layout()
+        tables = (self.passage_vectors, self.sentence_vectors)
+        if any(v.needs_whole_write() for v in tables) or len(deltas) >= MAX_DELTAS:
+            for vectors, path in zip(tables, self.vector_paths(generation), strict=True):
+                vectors.save(path)
+            base, deltas = generation, []
+        else:
+            arrays = {
+                f"{table}.{key}": value
+                for table, vectors in zip(("passages", "sentences"), tables, strict=True)
+                for key, value in vectors.take_delta().items()
+            }
+            deltas.append(f"{stem}.g{generation}.delta.npz")
+            write_arrays(self.directory / deltas[-1], arrays)
+        self.store.set_meta("vectors", json.dumps({"base": base, "deltas": deltas}))
         self.lexical = LexicalIndex(
             lexical.maintain(self.lexical.segments, self.store, self.directory, self._new_segment)
         )
         self.store.set_meta("lexical", json.dumps([s.name for s in self.lexical.segments]))
-        self.store.set_meta("generation", str(self.generation + 1))
+        self.store.set_meta("generation", str(generation))
 
     def _new_segment(self) -> str:
         return f"{Path(self.manifest.store).stem}.lex-{secrets.token_hex(4)}.npz"
@@ -246,20 +281,30 @@ class Index:
         for path in self._stale_files():
             path.unlink(missing_ok=True)
 
-    def _stale_files(self) -> list[Path]:
-        """Files of other stores and older generations: left by an update, or by a run killed
-        before it published."""
+    def _stale_files(self, other_stores: bool = True) -> list[Path]:
+        """Files of other stores (unless ``other_stores`` is false) and of this store that the
+        committed generation does not use: left by an update, or by a run killed before it
+        published."""
+        base, deltas = self.vector_layout()
         keep = {
             self.manifest.store,
-            *(p.name for p in self.vector_paths(self.generation)),
+            *(p.name for p in self.vector_paths(base)),
+            *deltas,
             *json.loads(self.store.get_meta("lexical") or "[]"),
         }
+        prefix = "store-" if other_stores else Path(self.manifest.store).stem
         return [
             path
             for path in self.directory.iterdir()
-            if path.name.startswith("store-")
+            if path.name.startswith(prefix)
             and not any(path.name == name or path.name.startswith(name + "-") for name in keep)
         ]
+
+    def drop_unused_files(self) -> None:
+        """Delete this store's files that the committed generation no longer uses (files of
+        other stores may still serve readers)."""
+        for path in self._stale_files(other_stores=False):
+            path.unlink(missing_ok=True)
 
     def is_published(self) -> bool:
         """False when a run was killed between its commit and :meth:`publish`: the manifest

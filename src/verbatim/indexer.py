@@ -271,8 +271,7 @@ def _apply(
         if each or not always_publish:
             index.publish()
         else:  # an unpublished rebuild reads only its newest files: drop the ones before
-            for path in index.vector_paths(index.generation - 1):
-                path.unlink(missing_ok=True)
+            index.drop_unused_files()
     if always_publish and not each:
         index.publish()
     report.unchanged += len(touched)

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from verbatim.atomic import write_arrays
 from verbatim.errors import IndexDamagedError
 
 if TYPE_CHECKING:
@@ -153,9 +154,7 @@ class Segment:
         return cls(name, tables, after, upto)
 
     def save(self, directory: Path) -> None:
-        """Write the segment's file, synced, under a temporary name first."""
-        import os
-
+        """Write the segment's file atomically."""
         import numpy as np
 
         arrays: dict[str, Any] = {}
@@ -164,13 +163,7 @@ class Segment:
                 arrays[f"{table}.{field}"] = getattr(postings, field)
             arrays[f"{table}.after"] = np.int64(self.after[table])
             arrays[f"{table}.upto"] = np.int64(self.upto[table])
-        path = directory / self.name
-        temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_arrays(directory / self.name, arrays)
 
     @classmethod
     def load(cls, directory: Path, name: str) -> Segment:
