@@ -22,7 +22,7 @@ def _files(directory: Path) -> tuple[Path, Path, Path, Path, Path]:
     the index in ``directory``."""
     index = Index.open(directory)
     passages, sentences = index.vector_paths(index.generation)
-    segment = directory / index.segment_names()[0]
+    segment = directory / index.segment_list()[0][0]
     index.close()
     return directory / "manifest.json", index.store.path, passages, sentences, segment
 

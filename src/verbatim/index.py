@@ -18,7 +18,7 @@ import json
 import secrets
 import sqlite3
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,6 +105,7 @@ class Index:
         self.passage_vectors = passages
         self.sentence_vectors = sentences
         self.lexical = LexicalIndex()
+        self._deleted: dict[str, list[int]] = {table: [] for table in lexical.TABLES}
         self.loaded_generation = 0  # the generation whose vectors :meth:`open` loaded
 
     @property
@@ -141,7 +142,8 @@ class Index:
                 for name in deltas:
                     index._apply_delta(directory / name)
                 index.lexical = LexicalIndex(
-                    Segment.load(directory, name) for name in index.segment_names()
+                    replace(Segment.load(directory, name), deleted=deleted)
+                    for name, deleted in index.segment_list()
                 )
                 index.check()
         except sqlite3.DatabaseError as error:
@@ -182,10 +184,15 @@ class Index:
     def vector_layout(self) -> tuple[int, list[str]]:
         """The generation whose vector files are the base, and the delta files written since,
         in order, that bring it to the committed generation."""
-        layout = json.loads(self.store.get_meta("vectors") or "null")
-        if layout is None:
-            return self.generation, []
-        return int(layout["base"]), list(layout["deltas"])
+        try:
+            layout = json.loads(self.store.get_meta("vectors") or "null")
+            if layout is None:
+                return self.generation, []
+            return int(layout["base"]), [str(name) for name in layout["deltas"]]
+        except (ValueError, TypeError, KeyError) as error:
+            raise IndexDamagedError(
+                f"the index's list of vector files is damaged: {REBUILD}"
+            ) from error
 
     def _apply_delta(self, path: Path) -> None:
         import numpy as np
@@ -202,13 +209,28 @@ class Index:
                 f"the vector file {path.name} is unreadable: {REBUILD}"
             ) from error
 
-    def segment_names(self) -> list[str]:
-        """The lexical segment files of the committed generation."""
-        names = json.loads(self.store.get_meta("lexical") or "[]")
-        for name in names:
+    def segment_list(self) -> list[tuple[str, int]]:
+        """The lexical segment files of the committed generation, each with how many of its
+        rows were deleted since it was written."""
+        try:
+            entries = json.loads(self.store.get_meta("lexical") or "[]")
+            listed = [(str(name), int(deleted)) for name, deleted in entries]
+        except (ValueError, TypeError) as error:
+            raise IndexDamagedError(
+                f"the index's list of lexical files is damaged: {REBUILD}"
+            ) from error
+        for name, _ in listed:
             if not (self.directory / name).is_file():
                 raise IndexDamagedError(f"the lexical index file {name} is missing: {REBUILD}")
-        return list(names)
+        return listed
+
+    def delete_document(self, document_id: int) -> None:
+        """Delete a document's rows and vectors; its lexical postings go at a later commit."""
+        gone = self.store.delete_document(document_id)
+        self.passage_vectors.remove(gone.passage_ids)
+        self.sentence_vectors.remove(gone.sentence_ids)
+        self._deleted["passages"] += gone.passage_ids
+        self._deleted["sentences"] += gone.sentence_ids
 
     def check(self) -> None:
         """Raise if vectors, lexical segments and rows are out of step or the dimension is not
@@ -257,9 +279,13 @@ class Index:
             write_arrays(self.directory / deltas[-1], arrays)
         self.store.set_meta("vectors", json.dumps({"base": base, "deltas": deltas}))
         self.lexical = LexicalIndex(
-            lexical.maintain(self.lexical.segments, self.store, self.directory, self._new_segment)
+            lexical.maintain(
+                self.lexical.segments, self.store, self.directory, self._new_segment, self._deleted
+            )
         )
-        self.store.set_meta("lexical", json.dumps([s.name for s in self.lexical.segments]))
+        self._deleted = {table: [] for table in lexical.TABLES}
+        listed = [(s.name, s.deleted) for s in self.lexical.segments]
+        self.store.set_meta("lexical", json.dumps(listed))
         self.store.set_meta("generation", str(generation))
 
     def _new_segment(self) -> str:
@@ -290,7 +316,7 @@ class Index:
             self.manifest.store,
             *(p.name for p in self.vector_paths(base)),
             *deltas,
-            *json.loads(self.store.get_meta("lexical") or "[]"),
+            *(name for name, _ in self.segment_list()),
         }
         prefix = "store-" if other_stores else Path(self.manifest.store).stem
         return [

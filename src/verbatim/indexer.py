@@ -251,9 +251,7 @@ def _apply(
         with store.transaction():
             replaced = [known[state.path] for _, _, state in batch if state.path in known]
             for record in [*(todo.deleted if number == 0 else []), *replaced]:
-                gone = store.delete_document(record.id)
-                index.passage_vectors.remove(gone.passage_ids)
-                index.sentence_vectors.remove(gone.sentence_ids)
+                index.delete_document(record.id)
             passage_ids: list[int] = []
             sentence_ids: list[int] = []
             for document, digest, state in batch:

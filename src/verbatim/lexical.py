@@ -17,7 +17,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,6 +140,11 @@ class Segment:
     tables: dict[str, Postings]
     after: dict[str, int]  # per table, the row ids the segment accounts for: (after, upto]
     upto: dict[str, int]
+    deleted: int = 0  # of its rows, how many were deleted since it was written
+
+    def holds(self, table: str, ids: Iterable[int]) -> int:
+        """How many of ``ids`` fall in the segment's range of ``table``."""
+        return sum(self.after[table] < i <= self.upto[table] for i in ids)
 
     def size(self) -> int:
         return sum(len(postings.ids) for postings in self.tables.values())
@@ -233,13 +238,21 @@ class LexicalIndex:
 
 
 def maintain(
-    segments: list[Segment], store: Store, directory: Path, new_name: Callable[[], str]
+    segments: list[Segment],
+    store: Store,
+    directory: Path,
+    new_name: Callable[[], str],
+    deleted: dict[str, list[int]],
 ) -> list[Segment]:
-    """The segments after a commit to ``store``: one more for the rows added since the last
-    (written to ``directory``), merged with its predecessors while they are of similar size;
-    segments mostly made of deleted rows are rewritten. Files no longer listed are left for
-    the caller to delete once the new list is committed."""
-    segments = list(segments)
+    """The segments after a commit to ``store`` that deleted the rows ``deleted`` (per table):
+    one more for the rows added since the last (written to ``directory``), merged with its
+    predecessors while they are of similar size; segments mostly made of deleted rows are
+    rewritten. Files no longer listed are left for the caller to delete once the new list is
+    committed. The work is in proportion to the rows added, deleted and merged."""
+    segments = [
+        replace(s, deleted=s.deleted + sum(s.holds(t, deleted[t]) for t in TABLES))
+        for s in segments
+    ]
     covered = {t: max((s.upto[t] for s in segments), default=0) for t in TABLES}
     newest = {t: store.last_id(t) for t in TABLES}
     if any(newest[t] > covered[t] for t in TABLES):
@@ -250,8 +263,7 @@ def maintain(
             Segment.build(new_name(), store, first.after, second.upto), directory
         )
     for number, segment in enumerate(segments):
-        live = sum(store.count_between(t, segment.after[t], segment.upto[t]) for t in TABLES)
-        if live < REWRITE_WHEN * segment.size():
+        if segment.size() - segment.deleted < REWRITE_WHEN * segment.size():
             rewritten = Segment.build(new_name(), store, segment.after, segment.upto)
             segments[number] = _written(rewritten, directory)
     return segments

@@ -338,10 +338,3 @@ class Store:
         row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
         found = row.fetchone()
         return int(found[0]) if found else 0
-
-    def count_between(self, table: str, after: int, upto: int) -> int:
-        assert table in ("passages", "sentences")
-        row = self._db.execute(
-            f"SELECT count(*) FROM {table} WHERE id > ? AND id <= ?", (after, upto)
-        ).fetchone()
-        return int(row[0])
