@@ -1,10 +1,13 @@
 """Fit the answer ranker and the answerability model, and report them on questions not fitted.
 
 The SQuAD dev articles are split in two by alphabetical position: the even ones fit, the odd ones
-report (and the seed questions, on another corpus, are never seen). Both models are logistic
-regressions over :mod:`verbatim.features`:
+report (and the seed questions, on another corpus, are never seen). Both models are linear
+over :mod:`verbatim.features`:
 
-- the ranker reads one candidate sentence and predicts whether it holds a gold answer;
+- the ranker scores each candidate sentence of a question; it is fitted listwise, as a softmax
+  over the question's candidates that should put its mass on those holding a gold answer (this
+  targets the first answer directly: held out, answer@1 0.735 against 0.722 for a logistic
+  regression fitted on each candidate alone, with the same features);
 - the answerability model reads the ranked list (the closest cosines, how much of the question
   the best answer covers) and predicts whether the corpus holds the answer at all. Its
   negatives are the same questions asked with their own article taken out of the candidates,
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from _split import fitting_articles
 
 from verbatim.answer import ANSWERABILITY_NAMES, Logistic, answerability_row, rank
 from verbatim.assistant import Assistant
@@ -67,6 +71,31 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float
     return Logistic(
         names, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w[:-1].tolist()), float(w[-1])
     )
+
+
+def fit_listwise(asked: list[Asked], names: tuple[str, ...], l2: float) -> Logistic:
+    """Weights on standardised features maximising, per question, the softmax probability of
+    the candidates holding a gold answer (L2-penalised; L-BFGS). Questions without any are left
+    out: they say nothing about which candidate is best."""
+    from scipy.optimize import minimize
+
+    rows = np.vstack([a.rows for a in asked])
+    mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-9
+    groups = [((a.rows - mean) / scale, a.labels.astype(bool)) for a in asked if a.labels.any()]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, gradient = 0.5 * l2 * w @ w, l2 * w
+        for z, right in groups:
+            scores = z @ w
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            mass = p[right].sum()
+            total -= np.log(mass)
+            gradient += p @ z - (p[right] / mass) @ z[right]
+        return total, gradient
+
+    w = minimize(loss, np.zeros(rows.shape[1]), jac=True, method="L-BFGS-B").x
+    return Logistic(names, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)
 
 
 def ask_all(assistant: Assistant, questions: list[dict]) -> list[Asked]:
@@ -126,7 +155,7 @@ def answerability_rows(asked: list[Asked], ranker: Logistic, lexical: LexicalInd
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, help="index of the squad-dev corpus (built if new)")
-    parser.add_argument("--l2", type=float, default=100.0)
+    parser.add_argument("--l2", type=float, default=10.0, help="the ranker's L2 penalty")
     parser.add_argument("--max-wrong-abstention", type=float, default=0.001)
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
@@ -136,19 +165,14 @@ def main() -> None:
     assistant.ensure_index()
     questions = [json.loads(line) for line in (SQUAD / "questions.jsonl").open(encoding="utf-8")]
     articles = sorted({q["article"] for q in questions})
-    fit_articles = set(articles[::2])
+    fit_articles = fitting_articles(SQUAD / "questions.jsonl")
     asked = ask_all(assistant, questions)
     fit = [a for a in asked if a.article in fit_articles]
     held = [a for a in asked if a.article not in fit_articles]
     print(f"fitting on {len(fit)} questions ({', '.join(sorted(fit_articles))})")
     print(f"reporting on {len(held)} questions of the other {len(articles) - len(fit_articles)}")
 
-    ranker = fit_logistic(
-        np.vstack([a.rows for a in fit]),
-        np.concatenate([a.labels for a in fit]).astype(np.float64),
-        NAMES,
-        args.l2,
-    )
+    ranker = fit_listwise(fit, NAMES, args.l2)
     for name, part in (("fitted", fit), ("held out", held)):
         before, after = ranking_scores(part, None), ranking_scores(part, ranker)
         print(f"{name:9s} before: {_fmt(before)}\n{'':9s} after:  {_fmt(after)}")

@@ -14,7 +14,11 @@ top five sentences; they score answerable questions only and encode their querie
 Run from the repository root (defaults to the SQuAD dev set in ../shared/eval/squad-dev):
 
     .venv/bin/python benchmarks/quality_baselines.py [--questions FILE --corpus DIR] \
-        [--limit N] [--json]
+        [--limit N] [--json] [--held-out]
+
+``--held-out`` asks only the questions of the SQuAD articles the ranker was not fitted on (see
+benchmarks/_split.py), with the whole corpus indexed, so that every pipeline is scored on
+questions no fitted number has seen.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any, TypeVar
 
 import bm25s
 import faiss
+from _split import held_out_lines
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
@@ -250,6 +255,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=SQUAD_CORPUS, help="corpus folder")
     parser.add_argument("--limit", type=int, default=None, help="ask only the first N questions")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--held-out",
+        action="store_true",
+        help="ask only the questions of the SQuAD articles the ranker was not fitted on",
+    )
     return parser.parse_args()
 
 
@@ -283,7 +293,13 @@ def print_report(setup: dict[str, str | int], rows: Sequence[Row], scores: Score
 
 def main() -> None:
     args = parse_args()
-    questions = load_questions(args.questions)[: args.limit]
+    if args.held_out:
+        with tempfile.TemporaryDirectory() as folder:
+            held_out = Path(folder) / "held-out.jsonl"
+            held_out.write_text("\n".join(held_out_lines(args.questions)) + "\n", encoding="utf-8")
+            questions = load_questions(held_out)[: args.limit]
+    else:
+        questions = load_questions(args.questions)[: args.limit]
     sentences = load_sentences(args.corpus)
     embedder = Embedder(packaged_model_path())
     embedder.encode(["warm-up"])  # load the model now, so that no timing below includes it

@@ -89,7 +89,7 @@ def models() -> Models:
 @dataclass(frozen=True, slots=True)
 class Ranked:
     candidate: Candidate
-    score: float  # the ranker's probability that the sentence holds the answer
+    score: float  # the ranker's belief that, of all the candidates, this sentence answers
     logit: float
     idf_coverage: float  # share of the question's rarer vocabulary the sentence holds
 
@@ -104,23 +104,24 @@ def rank(
     ``lexical`` gives term frequencies; ``ranker`` defaults to the fitted one."""
     if not candidates:
         return []
+    import numpy as np
+
     ranker = ranker or models().ranker
     rows = features(question, candidates, lexical)
+    logits = ranker.logits(rows)
     coverage = rows[:, NAMES.index("idf_coverage")]
-    ranked = sorted(
-        (
-            Ranked(c, _sigmoid(z), float(z), float(v))
-            for c, z, v in zip(candidates, ranker.logits(rows), coverage, strict=True)
-        ),
-        key=lambda r: -r.logit,
-    )
-    seen: set[str] = set()
-    unique = []
-    for item in ranked:
-        if item.candidate.sentence.key not in seen:
-            seen.add(item.candidate.sentence.key)
-            unique.append(item)
-    return unique
+    best: dict[str, int] = {}  # the best-scored copy of each distinct sentence
+    for number in np.argsort(-logits, kind="stable").tolist():
+        best.setdefault(candidates[number].sentence.key, number)
+    chosen = list(best.values())
+    # The ranker was fitted to pick one sentence among a question's candidates (a softmax over
+    # them), so a sentence's score is its share of that softmax.
+    shares = np.exp(logits[chosen] - logits[chosen].max())
+    shares /= shares.sum()
+    return [
+        Ranked(candidates[n], float(share), float(logits[n]), float(coverage[n]))
+        for n, share in zip(chosen, shares, strict=True)
+    ]
 
 
 ANSWERABILITY_NAMES = ("best_sentence_cosine", "best_passage_cosine", "best_answer_idf_coverage")

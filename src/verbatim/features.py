@@ -3,13 +3,14 @@
 Besides the raw evidence of retrieval (cosines, BM25), a row says how the candidate stands among
 the others for the same question (gaps to the best, reciprocal ranks, z-scores), how much of the
 question's rarer vocabulary it holds (stemmed terms, as lexical search reads them, weighted by
-inverse document frequency), and whether it holds the kind of thing the
+inverse document frequency) and of its two-word phrases, and whether it holds the kind of thing the
 question asks for (a date for "when", a number for "how many", a name for "who") outside the
 words the question already has.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ NAMES = (
     "asks_when",
     "asks_count",
     "asks_who",
+    "bigram_coverage",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -79,7 +81,8 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     wanted = query_terms(question)
     sentences, counts = lexical.frequencies("sentences", wanted)
     weights = [math.log((sentences + 1) / (n + 0.5)) for n in counts]
-    held = [set(terms(c.sentence.text)) for c in candidates]
+    sentence_terms = [terms(c.sentence.text) for c in candidates]
+    held = [set(found) for found in sentence_terms]
     term_coverage = np.array([sum(t in h for t in wanted) / max(len(wanted), 1) for h in held])
     idf_coverage = np.array(
         [sum(w for t, w in zip(wanted, weights, strict=True) if t in h) for h in held],
@@ -99,6 +102,13 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
         evidence[:, 2],
     )
     cues = np.array([_answer_cues(kind, c.sentence.text, question_words) for c in candidates])
+    question_pairs = _pairs(terms(question))
+    bigram_coverage = np.array(
+        [
+            len(question_pairs & _pairs(found)) / max(len(question_pairs), 1)
+            for found in sentence_terms
+        ]
+    )
     kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
     return np.column_stack(
         [
@@ -115,8 +125,14 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             idf_coverage - idf_coverage.max(),
             cues,
             kinds,
+            bigram_coverage,
         ]
     ).astype(np.float64)
+
+
+def _pairs(found: list[str]) -> set[tuple[str, str]]:
+    """Adjacent content terms ("quds force"): phrases the question and a sentence may share."""
+    return set(itertools.pairwise(found))
 
 
 def _answer_cues(kind: str, sentence: str, question_words: set[str]) -> tuple[float, ...]:
