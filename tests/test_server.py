@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
+from verbatim import indexer
 from verbatim.assistant import Assistant
 from verbatim.client import identity, is_serving, rebuild, runtime_directory, socket_path
 from verbatim.server import Server
@@ -156,3 +159,27 @@ def test_a_long_index_path_gets_a_socket_in_a_private_runtime_folder(tmp_path: P
     assert path.parent == runtime_directory()
     assert len(os.fsencode(path)) <= 100
     assert socket_path(deep) == path and socket_path(tmp_path) == tmp_path / "serve.sock"
+
+
+def test_a_watched_corpus_is_looked_at_only_after_it_changes(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files({"ferry.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    assistant.update_index()
+    looks = []
+    is_stale = indexer.is_stale
+    monkeypatch.setattr(indexer, "is_stale", lambda *a: looks.append(1) or is_stale(*a))
+    server = Server(assistant, fresh_for=0)  # unwatched, it would look at every question
+    server.start_watching()
+    try:
+        request = {"protocol": 1, **identity(assistant.settings), "question": "Ferry?", "k": 3}
+        for _ in range(5):
+            assert "reply" in server.answer(request)
+        assert len(looks) == 1  # the first question looked; the corpus has not changed since
+        write_files({"bus.txt": "The bus leaves from the harbour.\n"})
+        deadline = time.monotonic() + 30
+        while "reply" in (answer := server.answer(request)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "changed" in answer["fallback"]
+    finally:
+        server.close()

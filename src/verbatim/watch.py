@@ -17,7 +17,11 @@ STEP_MS = 300
 
 
 def corpus_changes(
-    corpus: Path, index: Path, stop: threading.Event | None = None
+    corpus: Path,
+    index: Path,
+    stop: threading.Event | None = None,
+    debounce_ms: int = DEBOUNCE_MS,
+    step_ms: int = STEP_MS,
 ) -> Iterator[set[Path]]:
     """Yield the paths that changed each time the corpus settles after changes, until ``stop``
     is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored."""
@@ -39,8 +43,8 @@ def corpus_changes(
     for changes in watch(
         corpus,
         watch_filter=wanted,
-        debounce=DEBOUNCE_MS,
-        step=STEP_MS,
+        debounce=debounce_ms,
+        step=step_ms,
         stop_event=stop,
         raise_interrupt=False,
     ):
