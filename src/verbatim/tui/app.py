@@ -37,6 +37,9 @@ from verbatim.types import Reply
 # Without a watch on the corpus, a look at its file sizes and times this often (163 ms for 3,660
 # files, holding questions back meanwhile); with one, changes are seen as they happen.
 FRESHNESS_CHECK_SECONDS = 3.0
+# A question appears with "Searching…" only when its answers take longer than this; otherwise
+# question and answers appear together, and drawing the question does not slow the search.
+SEARCHING_AFTER_SECONDS = 0.15
 
 
 class VerbatimApp(App[None]):
@@ -180,13 +183,13 @@ class VerbatimApp(App[None]):
     def answer(self, exchange: Exchange) -> None:
         self.ready.wait()
         if self._problem is not None:
-            self.call_from_thread(exchange.show_error, self._problem)
+            self.call_from_thread(self._show_error, exchange, self._problem)
             return
         try:
             with self._lock:
                 reply = self.conversation.ask(exchange.question)
         except VerbatimError as error:
-            self.call_from_thread(exchange.show_error, str(error))
+            self.call_from_thread(self._show_error, exchange, str(error))
             self.call_from_thread(self.notify, str(error), severity="error")
             return
         self.call_from_thread(self._show_reply, exchange, reply)
@@ -195,7 +198,12 @@ class VerbatimApp(App[None]):
         """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
         transcript = self.query_one(Transcript)
+        transcript.add(exchange)
         self.call_after_refresh(transcript.scroll_to_widget, exchange, top=True, animate=False)
+
+    def _show_error(self, exchange: Exchange, message: str) -> None:
+        exchange.show_error(message)
+        self.query_one(Transcript).add(exchange)
 
     def _model_name(self) -> str:
         model = self.assistant.embedder.model_path
@@ -210,7 +218,13 @@ class VerbatimApp(App[None]):
         box = self.query_one(ChatInput)
         box.remember(question)
         box.value = ""
-        self.answer(self.query_one(Transcript).add_question(question))
+        exchange = Exchange(question)
+        transcript = self.query_one(Transcript)
+        if self.ready.is_set():  # the answer is likely faster than drawing the question first
+            self.set_timer(SEARCHING_AFTER_SECONDS, lambda: transcript.add(exchange))
+        else:
+            transcript.add(exchange)
+        self.answer(exchange)
 
     @on(AnswerCard.Selected)
     def show_source(self, event: AnswerCard.Selected) -> None:

@@ -27,26 +27,42 @@ class Exchange(Vertical):
         super().__init__()
         self.question = question
         self.reply: Reply | None = None
+        self.error: str | None = None
+        self._composed = False
 
     def compose(self):  # type: ignore[no-untyped-def]
+        # An exchange may be mounted only once its reply came (a fast answer shows no
+        # "Searching…" first), so it composes whatever it already holds.
+        self._composed = True
         yield Static(literal(f"› {self.question}"), classes="question")
-        yield Static("Searching your documents…", classes="pending")
+        if self.reply is not None:
+            yield from _reply_widgets(self.reply)
+        elif self.error is not None:
+            yield Static(literal(self.error), classes="not-found")
+        else:
+            yield Static("Searching your documents…", classes="pending")
 
     def show_reply(self, reply: Reply) -> None:
         self.reply = reply
-        self.query(".pending").remove()
-        if reply.abstained:
-            widgets: list[Static] = [Static(NOT_FOUND, classes="not-found")]
-            if reply.nearest:
-                widgets.append(Static("Nearest passages, for a look:", classes="nearest-label"))
-                widgets += [AnswerCard(a, i, nearest=True) for i, a in enumerate(reply.nearest, 1)]
-        else:
-            widgets = [AnswerCard(a, i) for i, a in enumerate(reply.answers, 1)]
-        self.mount_all(widgets)
+        if self._composed:
+            self.query(".pending").remove()
+            self.mount_all(_reply_widgets(reply))
 
     def show_error(self, message: str) -> None:
-        self.query(".pending").remove()
-        self.mount(Static(literal(message), classes="not-found"))
+        self.error = message
+        if self._composed:
+            self.query(".pending").remove()
+            self.mount(Static(literal(message), classes="not-found"))
+
+
+def _reply_widgets(reply: Reply) -> list[Static]:
+    if not reply.abstained:
+        return [AnswerCard(a, i) for i, a in enumerate(reply.answers, 1)]
+    widgets: list[Static] = [Static(NOT_FOUND, classes="not-found")]
+    if reply.nearest:
+        widgets.append(Static("Nearest passages, for a look:", classes="nearest-label"))
+        widgets += [AnswerCard(a, i, nearest=True) for i, a in enumerate(reply.nearest, 1)]
+    return widgets
 
 
 class Transcript(VerticalScroll):
@@ -66,11 +82,11 @@ class Transcript(VerticalScroll):
             )
         )
 
-    def add_question(self, question: str) -> Exchange:
-        exchange = Exchange(question)
-        self.mount(exchange)
-        self.scroll_end(animate=False)
-        return exchange
+    def add(self, exchange: Exchange) -> None:
+        """Show ``exchange`` at the bottom (once; later calls do nothing)."""
+        if not exchange.is_attached:
+            self.mount(exchange)
+            self.scroll_end(animate=False)
 
     def exchanges(self) -> list[Exchange]:
         return list(self.query(Exchange))
