@@ -320,15 +320,13 @@ class Store:
             rows.extend(self._db.execute(f"{query} ({marks})", (*leading, *chunk)))
         return rows
 
-    def rows_between(
-        self, table: str, after: int, upto: int | None = None
-    ) -> tuple[list[int], list[str]]:
+    def rows_between(self, table: str, after: int, upto: int) -> tuple[list[int], list[str]]:
         """Ids in (``after``, ``upto``] of ``sentences`` or ``passages``, ascending, with the
         text lexical search reads: a sentence's text, a passage's section heading and text."""
         text = {"sentences": "text", "passages": "section || ' ' || text"}[table]
         rows = self._db.execute(
             f"SELECT id, {text} FROM {table} WHERE id > ? AND id <= ? ORDER BY id",
-            (after, upto if upto is not None else 2**63 - 1),
+            (after, upto),
         ).fetchall()
         return [int(row[0]) for row in rows], [str(row[1]) for row in rows]
 
