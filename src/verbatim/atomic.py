@@ -1,11 +1,15 @@
-"""Files written whole or not at all: to a temporary name, synced to disk, then renamed."""
+"""Files written whole or not at all (to a temporary name, synced to disk, then renamed), and
+read back whole or reported as damage."""
 
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from verbatim.errors import IndexDamagedError
 
 
 def write_file(path: Path, write: Callable[[Path], object]) -> None:
@@ -30,3 +34,17 @@ def write_arrays(path: Path, arrays: dict[str, Any]) -> None:
             np.savez(handle, **arrays)
 
     write_file(path, write)
+
+
+def read_arrays(path: Path, keys: list[str], what: str) -> dict[str, Any]:
+    """The arrays ``keys`` of an ``.npz`` file written by :func:`write_arrays`; an unreadable
+    file, or one without them, is index damage named as ``what`` (e.g. "vector file")."""
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in keys}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise IndexDamagedError(
+            f"the {what} {path.name} is unreadable: run `verbatim index --rebuild`"
+        ) from error

@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import zipfile
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from verbatim import lexical
-from verbatim.atomic import write_arrays, write_text
+from verbatim.atomic import read_arrays, write_arrays, write_text
 from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
 from verbatim.lexical import LexicalIndex, Segment
 from verbatim.store import DocumentRecord, Store
@@ -195,19 +194,13 @@ class Index:
             ) from error
 
     def _apply_delta(self, path: Path) -> None:
-        import numpy as np
-
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                for table, vectors in (
-                    ("passages", self.passage_vectors),
-                    ("sentences", self.sentence_vectors),
-                ):
-                    vectors.apply_delta({key: data[f"{table}.{key}"] for key in DELTA_KEYS})
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            raise IndexDamagedError(
-                f"the vector file {path.name} is unreadable: {REBUILD}"
-            ) from error
+        keys = [f"{table}.{key}" for table in ("passages", "sentences") for key in DELTA_KEYS]
+        data = read_arrays(path, keys, "vector file")
+        for table, vectors in (
+            ("passages", self.passage_vectors),
+            ("sentences", self.sentence_vectors),
+        ):
+            vectors.apply_delta({key: data[f"{table}.{key}"] for key in DELTA_KEYS})
 
     def segment_list(self) -> list[tuple[str, int]]:
         """The lexical segment files of the committed generation, each with how many of its

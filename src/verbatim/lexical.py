@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.atomic import write_arrays
-from verbatim.errors import IndexDamagedError
+from verbatim.atomic import read_arrays, write_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -172,20 +170,14 @@ class Segment:
 
     @classmethod
     def load(cls, directory: Path, name: str) -> Segment:
-        import numpy as np
-
-        try:
-            with np.load(directory / name, allow_pickle=False) as data:
-                tables = {
-                    table: Postings(*(data[f"{table}.{field}"] for field in Postings.__slots__))
-                    for table in TABLES
-                }
-                after = {table: int(data[f"{table}.after"]) for table in TABLES}
-                upto = {table: int(data[f"{table}.upto"]) for table in TABLES}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            raise IndexDamagedError(
-                f"the lexical index file {name} is unreadable: run `verbatim index --rebuild`"
-            ) from error
+        keys = [f"{t}.{f}" for t in TABLES for f in (*Postings.__slots__, "after", "upto")]
+        data = read_arrays(directory / name, keys, "lexical index file")
+        tables = {
+            table: Postings(*(data[f"{table}.{field}"] for field in Postings.__slots__))
+            for table in TABLES
+        }
+        after = {table: int(data[f"{table}.after"]) for table in TABLES}
+        upto = {table: int(data[f"{table}.upto"]) for table in TABLES}
         return cls(name, tables, after, upto)
 
 
