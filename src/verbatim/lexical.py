@@ -190,12 +190,13 @@ class LexicalIndex:
     def frequencies(self, table: str, query: Sequence[str]) -> tuple[int, list[int]]:
         """Rows in ``table`` (deleted ones included until merged) and, per term, how many hold
         it."""
-        total = sum(len(s.tables[table].ids) for s in self.segments)
-        counts = [0] * len(query)
-        for segment in self.segments:
-            for number, (start, end) in enumerate(segment.tables[table].slices(query)):
-                counts[number] += end - start
-        return total, counts
+        return _frequencies(self._spans(table, query), len(query))
+
+    def _spans(
+        self, table: str, query: Sequence[str]
+    ) -> list[tuple[Postings, list[tuple[int, int]]]]:
+        """Per segment, its postings of ``table`` and where each query term's postings lie."""
+        return [(s.tables[table], s.tables[table].slices(query)) for s in self.segments]
 
     def search(self, table: str, query: Sequence[str], limit: int) -> list[tuple[int, float]]:
         """The ``limit`` best rows of ``table`` for any of the ``query`` terms: (id, BM25),
@@ -205,13 +206,12 @@ class LexicalIndex:
         query = list(dict.fromkeys(query))
         if not query or limit <= 0:
             return []
-        total, counts = self.frequencies(table, query)
+        segments = self._spans(table, query)
+        total, counts = _frequencies(segments, len(query))
         idf = [math.log(1 + (total - n + 0.5) / (n + 0.5)) for n in counts]
         found_ids, found_scores = [], []
-        for segment in self.segments:
-            postings = segment.tables[table]
-            spans = [(s, e, w) for (s, e), w in zip(postings.slices(query), idf, strict=True)]
-            spans = [(s, e, w) for s, e, w in spans if e > s]
+        for postings, slices in segments:
+            spans = [(s, e, w) for (s, e), w in zip(slices, idf, strict=True) if e > s]
             if not spans:
                 continue
             rows = np.concatenate([postings.rows[s:e] for s, e, _ in spans])
@@ -227,6 +227,18 @@ class LexicalIndex:
         ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
         order = np.lexsort((ids, -scores))[:limit]
         return [(int(i), float(s)) for i, s in zip(ids[order], scores[order], strict=True)]
+
+
+def _frequencies(
+    segments: list[tuple[Postings, list[tuple[int, int]]]], terms: int
+) -> tuple[int, list[int]]:
+    """Rows over all segments and, per term, how many hold it, from the terms' spans."""
+    total = sum(len(postings.ids) for postings, _ in segments)
+    counts = [0] * terms
+    for _, spans in segments:
+        for number, (start, end) in enumerate(spans):
+            counts[number] += end - start
+    return total, counts
 
 
 def maintain(
