@@ -111,11 +111,18 @@ class Index:
     def generation(self) -> int:
         return int(self.store.get_meta("generation") or 0)
 
+    @property
+    def _stem(self) -> str:
+        """What the names of this store's files begin with."""
+        return Path(self.manifest.store).stem
+
+    def _vector_tables(self) -> tuple[tuple[str, VectorIndex], ...]:
+        return (("passages", self.passage_vectors), ("sentences", self.sentence_vectors))
+
     def vector_paths(self, generation: int) -> tuple[Path, Path]:
-        stem = Path(self.manifest.store).stem
         return (
-            self.directory / f"{stem}.g{generation}.passages.faiss",
-            self.directory / f"{stem}.g{generation}.sentences.faiss",
+            self.directory / f"{self._stem}.g{generation}.passages.faiss",
+            self.directory / f"{self._stem}.g{generation}.sentences.faiss",
         )
 
     @classmethod
@@ -194,12 +201,10 @@ class Index:
             ) from error
 
     def _apply_delta(self, path: Path) -> None:
-        keys = [f"{table}.{key}" for table in ("passages", "sentences") for key in DELTA_KEYS]
+        tables = self._vector_tables()
+        keys = [f"{table}.{key}" for table, _ in tables for key in DELTA_KEYS]
         data = read_arrays(path, keys, "vector file")
-        for table, vectors in (
-            ("passages", self.passage_vectors),
-            ("sentences", self.sentence_vectors),
-        ):
+        for table, vectors in tables:
             vectors.apply_delta({key: data[f"{table}.{key}"] for key in DELTA_KEYS})
 
     def segment_list(self) -> list[tuple[str, int]]:
@@ -255,20 +260,19 @@ class Index:
         proportional to them, unless they are better written whole (see
         :meth:`VectorIndex.needs_whole_write`); lexical ones as a new segment."""
         generation = self.generation + 1
-        stem = Path(self.manifest.store).stem
         base, deltas = self.vector_layout()
-        tables = (self.passage_vectors, self.sentence_vectors)
-        if any(v.needs_whole_write() for v in tables) or len(deltas) >= MAX_DELTAS:
-            for vectors, path in zip(tables, self.vector_paths(generation), strict=True):
+        tables = self._vector_tables()
+        if any(v.needs_whole_write() for _, v in tables) or len(deltas) >= MAX_DELTAS:
+            for (_, vectors), path in zip(tables, self.vector_paths(generation), strict=True):
                 vectors.save(path)
             base, deltas = generation, []
         else:
             arrays = {
                 f"{table}.{key}": value
-                for table, vectors in zip(("passages", "sentences"), tables, strict=True)
+                for table, vectors in tables
                 for key, value in vectors.take_delta().items()
             }
-            deltas.append(f"{stem}.g{generation}.delta.npz")
+            deltas.append(f"{self._stem}.g{generation}.delta.npz")
             write_arrays(self.directory / deltas[-1], arrays)
         self.store.set_meta("vectors", json.dumps({"base": base, "deltas": deltas}))
         self.lexical = LexicalIndex(
@@ -282,7 +286,7 @@ class Index:
         self.store.set_meta("generation", str(generation))
 
     def _new_segment(self) -> str:
-        return f"{Path(self.manifest.store).stem}.lex-{secrets.token_hex(4)}.npz"
+        return f"{self._stem}.lex-{secrets.token_hex(4)}.npz"
 
     def publish(self) -> None:
         """Make this index the one in use (the manifest names it) and delete stale files."""
@@ -311,7 +315,7 @@ class Index:
             *deltas,
             *(name for name, _ in self.segment_list()),
         }
-        prefix = "store-" if other_stores else Path(self.manifest.store).stem
+        prefix = "store-" if other_stores else self._stem
         return [
             path
             for path in self.directory.iterdir()
@@ -335,8 +339,7 @@ class Index:
     def discard(self) -> None:
         """Delete an index that was never published (a failed or interrupted rebuild)."""
         self.store.close()
-        stem = Path(self.manifest.store).stem
-        for path in self.directory.glob(f"{stem}*"):
+        for path in self.directory.glob(f"{self._stem}*"):
             path.unlink(missing_ok=True)
 
     def close(self) -> None:
