@@ -99,7 +99,7 @@ class Server:
         return True
 
     def start_watching(self) -> None:
-        """Watch the corpus in the background from now on (until :meth:`stop_watching`); if
+        """Watch the corpus in the background from now on (until :meth:`close`); if
         the watch fails, freshness falls back to a look every ``fresh_for`` seconds."""
         from verbatim.watch import corpus_changes
 
