@@ -23,6 +23,8 @@ import os  # noqa: E402
 import statistics  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from _questions import BUNDLED  # noqa: E402
+
 from verbatim.config import Settings  # noqa: E402
 from verbatim.tui.app import VerbatimApp  # noqa: E402
 from verbatim.tui.widgets.answer_card import AnswerCard  # noqa: E402
@@ -30,13 +32,7 @@ from verbatim.tui.widgets.chat_input import ChatInput  # noqa: E402
 from verbatim.tui.widgets.transcript import Exchange  # noqa: E402
 from verbatim.types import Reply  # noqa: E402
 
-QUESTIONS = [
-    "Who was the commander of Iran's Quds Force during the intervention?",
-    "Which town did hundreds of Iranian soldiers help the Peshmerga retake in August 2014?",
-    "How much did Iran spend on military aid to Iraq?",
-    "Which Hezbollah technical specialist was killed near Mosul in July 2014?",
-    "For how many days was the town of Amirli besieged by ISIL?",
-]
+QUESTIONS = BUNDLED[:5]  # questions it answers
 
 
 REPLIES_SHOWN: list[float] = []  # when each reply was handed to its exchange, on the UI thread

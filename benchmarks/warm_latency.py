@@ -26,24 +26,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _questions import BUNDLED as QUESTIONS
+
 from verbatim import indexer
 from verbatim.assistant import Assistant
 from verbatim.client import Client, is_serving
 from verbatim.config import Settings
 from verbatim.lexical import query_terms
-
-QUESTIONS = [
-    "Who was the commander of Iran's Quds Force during the intervention?",
-    "Which town did hundreds of Iranian soldiers help the Peshmerga retake in August 2014?",
-    "How much did Iran spend on military aid to Iraq?",
-    "Which Hezbollah technical specialist was killed near Mosul in July 2014?",
-    "For how many days was the town of Amirli besieged by ISIL?",
-    "When did the Defence Ministers of Iran and Iraq sign a military pact?",
-    "Which Iranian general was killed in Samarra?",
-    "What did the United States say about Iranian airstrikes?",
-    "What is the boiling point of liquid nitrogen?",
-    "Who is the president of the Islamic Republic?",
-]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
