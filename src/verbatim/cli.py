@@ -137,17 +137,17 @@ def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None
         _watch(_assistant(ctx))
 
 
+def _answers_option(default: int, help: str) -> Any:
+    """``-k``: how many answers to ask for, at least one."""
+    return click.option(
+        "-k", "k", type=click.IntRange(min=1), default=default, show_default=True, help=help
+    )
+
+
 @cli.command()
 @click.argument("question", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question on stdout.")
-@click.option(
-    "-k",
-    "k",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="How many answers at most.",
-)
+@_answers_option(3, "How many answers at most.")
 @click.option(
     "--questions",
     type=click.File("r", encoding="utf-8", errors="surrogateescape"),
@@ -408,14 +408,7 @@ def chat(ctx: click.Context) -> None:
 @cli.command("eval")
 @click.argument("questions_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
-@click.option(
-    "-k",
-    "k",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many answers to ask for (MRR@10 needs 10).",
-)
+@_answers_option(10, "How many answers to ask for (MRR@10 needs 10).")
 @click.pass_context
 def eval_(ctx: click.Context, questions_file: Path, as_json: bool, k: int) -> None:
     """Ask every question in QUESTIONS_FILE (JSON lines, questions or conversations) and
