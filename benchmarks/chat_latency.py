@@ -24,6 +24,7 @@ import statistics  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from _questions import BUNDLED  # noqa: E402
+from textual.events import Key  # noqa: E402
 
 from verbatim.config import Settings  # noqa: E402
 from verbatim.tui.app import VerbatimApp  # noqa: E402
@@ -36,12 +37,14 @@ QUESTIONS = BUNDLED[:5]  # questions it answers
 
 
 REPLIES_SHOWN: list[float] = []  # when each reply was handed to its exchange, on the UI thread
+REPLIED = asyncio.Event()  # waited on, not polled: polling would compete with the app for the GIL
 _show_reply = Exchange.show_reply
 
 
 def _timed_show_reply(exchange: Exchange, reply: Reply) -> None:
     _show_reply(exchange, reply)
     REPLIES_SHOWN.append(time.perf_counter())
+    REPLIED.set()
 
 
 Exchange.show_reply = _timed_show_reply  # type: ignore[method-assign]
@@ -62,10 +65,10 @@ async def measure(
         replied, shown = [], []
         for question in QUESTIONS * rounds:
             app.query_one(ChatInput).value = question
+            REPLIED.clear()
             pressed = time.perf_counter()
-            await pilot.press("enter")
-            while not (app.query(Exchange) and app.query(Exchange).last().reply is not None):
-                await asyncio.sleep(0.002)
+            app.post_message(Key("enter", "\r"))  # as the terminal driver does on a keypress
+            await REPLIED.wait()
             replied.append(REPLIES_SHOWN[-1] - pressed)
             await pilot.pause()
             assert app.query(Exchange).last().query(AnswerCard)
