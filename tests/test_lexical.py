@@ -67,6 +67,15 @@ def test_scores_are_bm25_as_bm25s_computes_them() -> None:
         assert math.isclose(found.get(row, 0.0), score, rel_tol=1e-4, abs_tol=1e-5)
 
 
+def test_the_best_rows_are_cut_at_a_tie_by_id() -> None:
+    """Of rows tied at the limit, the first ids make it, whatever the order of selection."""
+    texts = ["wolf"] * 300 + ["wolf fox"] * 5 + ["owl"] * 10
+    postings = Postings.build(list(range(1, len(texts) + 1)), texts)
+    ours = LexicalIndex([lexical.Segment("s", {"sentences": postings}, {}, {})])
+    found = [row for row, _ in ours.search("sentences", query_terms("wolf fox"), 12)]
+    assert found == [301, 302, 303, 304, 305, 1, 2, 3, 4, 5, 6, 7]
+
+
 def test_segments_merge_to_logarithmically_many_and_search_as_one(index: Index) -> None:
     rng = np.random.default_rng(2)
     documents = [_document(n, _random_texts(rng, 10)) for n in range(64)]

@@ -217,9 +217,12 @@ class LexicalIndex:
             rows = np.concatenate([postings.rows[s:e] for s, e, _ in spans])
             weights = np.concatenate([postings.weights[s:e] * w for s, e, w in spans])
             scores = np.bincount(rows, weights=weights, minlength=len(postings.ids))
-            best = np.flatnonzero(scores)
-            if len(best) > limit:
-                best = best[np.argpartition(-scores[best], limit)[:limit]]
+            best = np.flatnonzero(scores > 0)  # scores are never negative; a bool scan is fast
+            if len(best) > limit:  # the best ``limit``; of rows tied at the cut, the first
+                values = scores[best]
+                cut = np.partition(values, len(values) - limit)[len(values) - limit]
+                above = best[values > cut]
+                best = np.concatenate([above, best[values == cut][: limit - len(above)]])
             found_ids.append(postings.ids[best])
             found_scores.append(scores[best])
         if not found_ids:
