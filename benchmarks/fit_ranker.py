@@ -100,11 +100,10 @@ def fit_listwise(asked: list[Asked], names: tuple[str, ...], l2: float) -> Logis
 
 def ask_all(assistant: Assistant, questions: list[dict]) -> list[Asked]:
     index = assistant.index
-    retriever = Retriever(index)
-    vectors = assistant.question_encoder.encode([q["question"] for q in questions])
+    retriever = Retriever(index, assistant.question_encoder.encode)
     asked = []
-    for item, vector in zip(questions, vectors, strict=True):
-        candidates = retriever.candidates(item["question"], vector)
+    for item in questions:
+        candidates = retriever.candidates(item["question"])
         if not candidates:
             continue
         rows = features(item["question"], candidates, index.lexical)

@@ -167,15 +167,14 @@ class Assistant:
             raise QuestionError("the question is empty: type a question about your documents")
         indexer.check_compatible(self.index.manifest, self.embedder)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
-        vector = self.question_encoder.encode([query])[0]
         while True:
             index = self.index
             with index.store.reading():
                 # Rows and vectors must be of one generation: after a commit by another
                 # process since the vectors were loaded, load the new ones.
                 if index.generation == index.loaded_generation:
-                    _search_on_this_thread()
-                    candidates = Retriever(index).candidates(query, vector)
+                    retriever = Retriever(index, self.question_encoder.encode)
+                    candidates = retriever.candidates(query)
                     ranked = rank(query, candidates, index.lexical)
                     found = build_answers(index.store, ranked[: max(k, 0)])
                     break
@@ -189,15 +188,6 @@ class Assistant:
     def conversation(self) -> Conversation:
         """A chat session in which follow-up questions are read in the light of earlier ones."""
         return Conversation(self)
-
-
-def _search_on_this_thread() -> None:
-    """Search one question on one thread: OpenMP's hand-offs cost more than they save for a
-    single query, and far more on a busy machine. OpenMP keeps the setting per thread, so
-    indexing in other threads keeps its threads."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
 
 
 class Conversation:
