@@ -139,15 +139,15 @@ def _answer_cues(kind: str, sentence: str, question_words: set[str]) -> tuple[fl
     """(log word count, a date for "when", a number for "how many", a name for "who"), the
     last three looked for only among the words the question does not already have."""
     words = _WORD.findall(sentence)
+    size = math.log1p(len(words))
+    if kind == "other":
+        return (size, 0.0, 0.0, 0.0)  # no cue to look for
     new = [w for w in words if w.casefold() not in question_words]
-    new_text = " ".join(new)
-    has_name = any(w[:1].isupper() for w in new if w != words[0])
-    return (
-        math.log1p(len(words)),
-        float(kind == "when" and bool(_DATE.search(new_text))),
-        float(kind == "count" and bool(_NUMBER.search(new_text))),
-        float(kind == "who" and has_name),
-    )
+    if kind == "who":
+        return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != words[0])))
+    pattern = _DATE if kind == "when" else _NUMBER
+    found = float(bool(pattern.search(" ".join(new))))
+    return (size, found, 0.0, 0.0) if kind == "when" else (size, 0.0, found, 0.0)
 
 
 def _reciprocal_rank(values: np.ndarray) -> np.ndarray:

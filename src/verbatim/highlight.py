@@ -153,10 +153,7 @@ class _Token:
     text: str
     start: int
     end: int
-
-    @property
-    def key(self) -> str:
-        return _stem(self.text)
+    key: str  # what the token is matched by: its crude stem
 
 
 def _stem(word: str) -> str:
@@ -170,7 +167,7 @@ def _stem(word: str) -> str:
 
 
 def _tokens(text: str) -> list[_Token]:
-    return [_Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return [_Token(m[0], m.start(), m.end(), _stem(m[0])) for m in _TOKEN.finditer(text)]
 
 
 def _is_word(token: _Token) -> bool:
