@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -137,8 +138,11 @@ async def test_input_history_and_clear(bundled_settings: Settings) -> None:
         assert box.value == "Who is Hadi al-Amiri?"
         await pilot.press("down")
         assert box.value == ""
+        # The transcript is frozen out of full garbage collections, until it is cleared.
+        assert gc.get_freeze_count() > 0
         await pilot.press("ctrl+l")
         assert not app.query(Exchange) and app.conversation.turns == []
+        assert gc.get_freeze_count() == 0
 
 
 async def test_export_writes_markdown_with_citations(
