@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Static
 
 from verbatim.assistant import Assistant
@@ -143,6 +144,27 @@ async def test_input_history_and_clear(bundled_settings: Settings) -> None:
         await pilot.press("ctrl+l")
         assert not app.query(Exchange) and app.conversation.turns == []
         assert gc.get_freeze_count() == 0
+
+
+async def test_typing_repaints_the_box_without_laying_out_the_screen(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key press costs a repaint of the box, not a layout of every answer on screen."""
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        layouts: list[Widget] = []
+        refresh = Widget.refresh
+
+        def recording(widget: Widget, *regions, layout: bool = False, **options) -> Widget:
+            if layout:
+                layouts.append(widget)
+            return refresh(widget, *regions, layout=layout, **options)
+
+        monkeypatch.setattr(Widget, "refresh", recording)
+        await pilot.press("W", "h", "o", "backspace", "space")
+        assert app.query_one(ChatInput).value == "Wh "
+        assert layouts == []
 
 
 async def test_export_writes_markdown_with_citations(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 
@@ -13,6 +15,11 @@ class ChatInput(Input):
         Binding("up", "history(-1)", "Earlier question", show=False),
         Binding("down", "history(1)", "Later question", show=False),
     ]
+    # Textual's Input resizes its virtual size to its text at every key press, and a widget's
+    # virtual size lays out the whole screen again (10 ms with 20 answered questions, growing
+    # with the transcript, and competing with the search for the interpreter). An input's
+    # virtual size only bounds its own horizontal scrolling: repainting it is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0))
 
     def __init__(self) -> None:
         super().__init__(placeholder="Ask a question about your documents…", id="question")
