@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
 from verbatim.embed import Embedder
-from verbatim.errors import IndexDamagedError, RebuildRequiredError
-from verbatim.index import Index
+from verbatim.errors import IndexDamagedError, IndexOutdatedError, RebuildRequiredError
+from verbatim.index import FORMAT, MANIFEST, Index
 
 FELINES = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
 VOLCANOES = "# Volcanoes\n\nMount Etna is the most active volcano in Europe.\n"
@@ -143,6 +145,53 @@ def test_a_model_change_asks_for_a_rebuild(
     assert changed.update_index(rebuild=True).rebuilt
     assert changed.ask("When was the cat domesticated?").answers
     changed.close()
+
+
+def _as_format_1(directory: Path) -> None:
+    """Turn an index into what Verbatim made before lexical segments: FTS5 tables in the store
+    (schema version 2), no segment files, format 1 in the manifest."""
+    manifest = json.loads((directory / MANIFEST).read_text())
+    database = sqlite3.connect(directory / manifest["store"])
+    database.executescript(
+        """
+        CREATE VIRTUAL TABLE sentences_fts USING fts5(text, content='sentences');
+        CREATE VIRTUAL TABLE passages_fts USING fts5(section, text, content='passages');
+        CREATE TRIGGER sentences_ai AFTER INSERT ON sentences BEGIN SELECT 1; END;
+        CREATE TRIGGER sentences_ad AFTER DELETE ON sentences BEGIN SELECT 1; END;
+        CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN SELECT 1; END;
+        CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN SELECT 1; END;
+        DELETE FROM meta WHERE key = 'lexical';
+        PRAGMA user_version = 2;
+        """
+    )
+    database.close()
+    for segment in directory.glob("*.lex-*.npz"):
+        segment.unlink()
+    (directory / MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
+
+
+def test_an_index_of_the_earlier_format_is_upgraded_without_embedding(
+    cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = Assistant(cats_indexed)
+    question = "When was the cat domesticated?"
+    expected = before.ask(question)
+    before.close()
+    _as_format_1(cats_indexed.index)
+    with pytest.raises(IndexOutdatedError, match="run `verbatim index`"):
+        Index.open(cats_indexed.index)
+
+    def no_embedding(*args: object, **options: object) -> None:
+        raise AssertionError("the upgrade embedded text again")
+
+    monkeypatch.setattr(Embedder, "encode", no_embedding)
+    assistant = Assistant(cats_indexed)
+    assistant.ensure_index()
+    assert assistant.ask(question) == expected
+    assistant.close()
+    index = Index.open(cats_indexed.index)
+    assert index.manifest.format == FORMAT and index.is_published()
+    index.close()
 
 
 @pytest.mark.parametrize("damage", ["manifest", "store", "vectors", "out_of_step"])

@@ -18,6 +18,7 @@ from verbatim.errors import (
     IndexBusyError,
     IndexDamagedError,
     IndexMissingError,
+    IndexOutdatedError,
     QuestionError,
 )
 from verbatim.highlight import with_highlights
@@ -72,7 +73,7 @@ class Assistant:
         """Build a missing index or update a stale one; return what was done, or None."""
         try:
             index = self.index
-        except IndexMissingError:
+        except (IndexMissingError, IndexOutdatedError):
             return self.update_index(progress=progress)
         indexer.check_compatible(index.manifest, self.embedder)
         if indexer.is_stale(self.settings.corpus, index):

@@ -21,6 +21,11 @@ class IndexDamagedError(VerbatimError):
     """The index files are unreadable or out of step with each other."""
 
 
+class IndexOutdatedError(VerbatimError):
+    """The index was made by an earlier Verbatim; updating it brings it up to date without
+    embedding anything again."""
+
+
 class RebuildRequiredError(VerbatimError):
     """The index was built with another model or chunker and must be rebuilt."""
 

@@ -23,13 +23,19 @@ from pathlib import Path
 
 from verbatim import lexical
 from verbatim.atomic import read_arrays, write_arrays, write_text
-from verbatim.errors import IndexDamagedError, IndexMissingError, RebuildRequiredError
+from verbatim.errors import (
+    IndexDamagedError,
+    IndexMissingError,
+    IndexOutdatedError,
+    RebuildRequiredError,
+)
 from verbatim.lexical import LexicalIndex, Segment
 from verbatim.store import DocumentRecord, Store
 from verbatim.vectors import VectorIndex
 
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
+UPGRADABLE = (1,)  # earlier formats that Index.upgrade brings to this one
 REBUILD = "run `verbatim index --rebuild`"
 MAX_DELTAS = 32  # vector delta files replayed on open before the vectors are written whole
 DELTA_KEYS = ("added_ids", "added_vectors", "removed_ids")
@@ -61,6 +67,11 @@ class Manifest:
             manifest = cls(**data)
         except (OSError, ValueError, TypeError) as error:
             raise IndexDamagedError(f"the index manifest {path} is damaged: {REBUILD}") from error
+        if manifest.format in UPGRADABLE:
+            raise IndexOutdatedError(
+                f"the index in {directory} was made by an earlier Verbatim: run `verbatim index` "
+                "to bring it up to date (nothing is embedded again)"
+            )
         if manifest.format != FORMAT:
             raise RebuildRequiredError(
                 f"the index in {directory} has format {manifest.format}, this Verbatim reads "
@@ -161,6 +172,36 @@ class Index:
             store.close()
             raise
         return index
+
+    @classmethod
+    def upgrade(cls, directory: Path) -> bool:
+        """Bring an index of an :data:`UPGRADABLE` format to this one, without embedding
+        anything again; True if there was one. Call it holding the index's write lock.
+
+        Format 1 kept its lexical index in SQLite FTS5 tables, which the store drops as it
+        opens (its migrations); segment files are built from the store's rows instead. The
+        manifest is rewritten last, so an interrupted upgrade is done again in full.
+        """
+        try:
+            data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            manifest = Manifest(**{**data, "format": FORMAT})
+        except (OSError, ValueError, TypeError):
+            return False  # no index, or a damaged one: opening it says so
+        if data["format"] not in UPGRADABLE:
+            return False
+        store = _open_store(directory, manifest)
+        try:
+            index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
+            with store.transaction():
+                nothing_deleted: dict[str, list[int]] = {table: [] for table in lexical.TABLES}
+                segments = lexical.maintain(
+                    [], store, directory, index._new_segment, nothing_deleted
+                )
+                store.set_meta("lexical", json.dumps([(s.name, s.deleted) for s in segments]))
+        finally:
+            store.close()
+        manifest.write(directory)
+        return True
 
     @staticmethod
     def documents_in(directory: Path) -> tuple[Manifest, dict[str, DocumentRecord]]:

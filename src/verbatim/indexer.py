@@ -130,6 +130,7 @@ def update(
     discover(corpus)  # fail early, with a clear message, on a missing corpus
     index = None
     if not rebuild:
+        Index.upgrade(directory)
         try:
             index = Index.open(directory)
         except IndexMissingError:
