@@ -98,3 +98,35 @@ def test_a_model_file_fitted_on_other_features_is_refused(tmp_path: Path) -> Non
     assert Models.load(_MODEL).abstain_below == data["abstain_below"]
     with pytest.raises(ValueError, match="fitted on other features"):
         Models.load(stale)
+
+
+def test_a_sentence_is_read_after_the_one_before_and_under_its_title(
+    assistant: Assistant, write_files
+) -> None:
+    """ "He spoke eight languages" holds "Tesla" once read after "Nikola Tesla was born…"."""
+    from verbatim.features import NAMES, features
+    from verbatim.retrieve import Retriever
+
+    write_files(
+        {
+            "inventors.md": "# Inventors\n\nNikola Tesla was born in Smiljan. He spoke eight "
+            "languages.\n\nThomas Edison was born in Milan. He had little schooling.\n"
+        }
+    )
+    assistant.update_index()
+    question = "How many languages did Tesla speak?"
+    retriever = Retriever(assistant.index, assistant.question_encoder.encode)
+    candidates = retriever.candidates(question)
+    rows = features(question, candidates, assistant.index.lexical)
+    by_text = {c.sentence.text: (c, row) for c, row in zip(candidates, rows, strict=True)}
+    polyglot, row = by_text["He spoke eight languages."]
+    assert polyglot.previous == "Nikola Tesla was born in Smiljan."
+    assert by_text["Nikola Tesla was born in Smiljan."][0].previous == ""
+    own, read_after = (
+        row[NAMES.index("idf_coverage")],
+        row[NAMES.index("with_previous_idf_coverage")],
+    )
+    assert read_after > own
+    titled = by_text["He had little schooling."][1][NAMES.index("titled_idf_coverage")]
+    assert titled == 0.0  # "Inventors" holds no word of the question
+    assert assistant.ask(question).answers[0].text == "He spoke eight languages."

@@ -3,9 +3,10 @@
 Besides the raw evidence of retrieval (cosines, BM25), a row says how the candidate stands among
 the others for the same question (gaps to the best, reciprocal ranks, z-scores), how much of the
 question's rarer vocabulary it holds (stemmed terms, as lexical search reads them, weighted by
-inverse document frequency) and of its two-word phrases, and whether it holds the kind of thing the
-question asks for (a date for "when", a number for "how many", a name for "who") outside the
-words the question already has.
+inverse document frequency) and of its two-word phrases, how much it holds when read with its
+title, section and the sentence before it (which say what "he" or "it" is), and whether it holds
+the kind of thing the question asks for (a date for "when", a number for "how many", a name for
+"who") outside the words the question already has.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ NAMES = (
     "asks_count",
     "asks_who",
     "bigram_coverage",
+    "titled_idf_coverage",
+    "titled_idf_coverage_gap",
+    "with_previous_idf_coverage",
+    "with_previous_idf_coverage_gap",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -84,11 +89,23 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     sentence_terms = [terms(c.sentence.text) for c in candidates]
     held = [set(found) for found in sentence_terms]
     term_coverage = np.array([sum(t in h for t in wanted) / max(len(wanted), 1) for h in held])
-    idf_coverage = np.array(
-        [sum(w for t, w in zip(wanted, weights, strict=True) if t in h) for h in held],
-        dtype=np.float64,
-    )
-    idf_coverage /= sum(weights) or 1.0
+    idf_coverage = _idf_coverage(wanted, weights, held)
+    # What a sentence says is read with its title and section, and after the sentence before
+    # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
+    term_sets = {c.sentence.text: h for c, h in zip(candidates, held, strict=True)}
+
+    def term_set(text: str) -> set[str]:  # the sentence before is often a candidate too
+        if text not in term_sets:
+            term_sets[text] = set(terms(text))
+        return term_sets[text]
+
+    titled = [
+        h | term_set(f"{c.passage.title}\n{c.passage.section}")
+        for h, c in zip(held, candidates, strict=True)
+    ]
+    titled_coverage = _idf_coverage(wanted, weights, titled)
+    after_previous = [h | term_set(c.previous) for h, c in zip(titled, candidates, strict=True)]
+    previous_coverage = _idf_coverage(wanted, weights, after_previous)
 
     evidence = np.array(
         [
@@ -126,8 +143,23 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             cues,
             kinds,
             bigram_coverage,
+            titled_coverage,
+            titled_coverage - titled_coverage.max(),
+            previous_coverage,
+            previous_coverage - previous_coverage.max(),
         ]
     ).astype(np.float64)
+
+
+def _idf_coverage(wanted: list[str], weights: list[float], held: list[set[str]]) -> np.ndarray:
+    """Per set of terms, the share of the question's idf weight it holds."""
+    import numpy as np
+
+    total = sum(weights) or 1.0
+    return np.array(
+        [sum(w for t, w in zip(wanted, weights, strict=True) if t in h) / total for h in held],
+        dtype=np.float64,
+    )
 
 
 def _pairs(found: list[str]) -> set[tuple[str, str]]:

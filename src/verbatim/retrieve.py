@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from verbatim.index import Index
 from verbatim.lexical import query_terms
-from verbatim.store import PassageRecord, SentenceRecord
+from verbatim.store import PassageRecord, SentenceRecord, Store
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,6 +35,7 @@ class Candidate:
 
     sentence: SentenceRecord
     passage: PassageRecord
+    previous: str  # the sentence before it in its passage ("" for the first): what "it" may be
     sentence_cosine: float
     passage_cosine: float
     sentence_lexical: float
@@ -85,10 +86,12 @@ class Retriever:
         )
         sentence_lexical = _normalised(sentence_bm25)
         passage_lexical = _normalised(passage_bm25)
+        previous = _previous_texts(store, sentences)
         return [
             Candidate(
                 sentence=sentences[sid],
                 passage=passages[sentences[sid].passage_id],
+                previous=previous.get(sid, ""),
                 sentence_cosine=float(cos),
                 passage_cosine=float(passage_cos[sentences[sid].passage_id]),
                 sentence_lexical=sentence_lexical.get(sid, 0.0),
@@ -104,6 +107,20 @@ class Retriever:
         vector = self.encode([question])[0]
         sentences = self.index.sentence_vectors.search(vector, DENSE_SENTENCES)
         return vector, sentences, self.index.passage_vectors.search(vector, DENSE_PASSAGES)
+
+
+def _previous_texts(store: Store, sentences: dict[int, SentenceRecord]) -> dict[int, str]:
+    """For each sentence that is not the first of its passage, the text of the one before it.
+    A document's sentences are stored in order, so that one has the id just below."""
+    before = {i - 1 for i, s in sentences.items() if s.position > 0 and i - 1 not in sentences}
+    known = {**sentences, **store.sentences(before)}
+    return {
+        i: known[i - 1].text
+        for i, s in sentences.items()
+        if i - 1 in known
+        and known[i - 1].passage_id == s.passage_id
+        and known[i - 1].position == s.position - 1
+    }
 
 
 @functools.cache
