@@ -1,7 +1,8 @@
 """How quickly the chat app accepts input, and how quickly answers appear after enter.
 
 Drives the real app headless (Textual's Pilot) on the bundled corpus with its index already
-built, from a fresh interpreter, and prints medians over a few questions:
+built, from a fresh interpreter, and prints medians over a few questions, asked a second apart
+as a user would (reading the answers, typing the next question):
 
     .venv/bin/python benchmarks/chat_latency.py [--corpus DIR --index DIR]
 
@@ -37,6 +38,7 @@ from verbatim.tui.widgets.transcript import Exchange  # noqa: E402
 from verbatim.types import Reply  # noqa: E402
 
 QUESTIONS = BUNDLED[:5]  # questions it answers
+READING_SECONDS = 1.0  # between a reply and the next question: reading it, typing the next
 
 
 REPLIES_SHOWN: list[float] = []  # when each reply was handed to its exchange, on the UI thread
@@ -92,6 +94,7 @@ async def measure(
             await DRAWN.wait()
             shown.append(time.perf_counter() - pressed)
             await pilot.pause()  # the screen settles before the next question
+            await asyncio.sleep(READING_SECONDS)
     return to_input, cpu_to_input, to_ready, replied, shown
 
 

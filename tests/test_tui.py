@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
-from verbatim.tui.app import VerbatimApp
+from verbatim.tui.app import GARBAGE_AFTER_SECONDS, VerbatimApp
 from verbatim.tui.screens.help import HelpScreen
 from verbatim.tui.widgets.answer_card import AnswerCard
 from verbatim.tui.widgets.chat_input import ChatInput
@@ -139,7 +139,9 @@ async def test_input_history_and_clear(bundled_settings: Settings) -> None:
         assert box.value == "Who is Hadi al-Amiri?"
         await pilot.press("down")
         assert box.value == ""
-        # The transcript is frozen out of full garbage collections, until it is cleared.
+        # Once the user has read a while, the transcript is frozen out of full garbage
+        # collections, until it is cleared.
+        await pilot.pause(GARBAGE_AFTER_SECONDS + 0.1)
         assert gc.get_freeze_count() > 0
         await pilot.press("ctrl+l")
         assert not app.query(Exchange) and app.conversation.turns == []

@@ -41,6 +41,8 @@ FRESHNESS_CHECK_SECONDS = 3.0
 # A question appears with "Searching…" only when its answers take longer than this; otherwise
 # question and answers appear together, and drawing the question does not slow the search.
 SEARCHING_AFTER_SECONDS = 0.15
+# Garbage is collected this long after a reply, once its answers are drawn (while the user reads).
+GARBAGE_AFTER_SECONDS = 0.5
 
 
 class VerbatimApp(App[None]):
@@ -201,7 +203,7 @@ class VerbatimApp(App[None]):
         transcript = self.query_one(Transcript)
         transcript.add(exchange)
         self.call_after_refresh(transcript.scroll_to_widget, exchange, top=True, animate=False)
-        self.call_after_refresh(_set_garbage_aside)
+        self.set_timer(GARBAGE_AFTER_SECONDS, _set_garbage_aside)
 
     def _show_error(self, exchange: Exchange, message: str) -> None:
         exchange.show_error(message)
@@ -344,7 +346,7 @@ class VerbatimApp(App[None]):
 
 
 def _set_garbage_aside() -> None:
-    """Collect garbage now, while the user reads, and freeze what survives, so that the
+    """Collect garbage now (the user is reading) and freeze what survives, so that the
     collector's full passes scan only what the next question makes (a few ms), not the whole
     transcript and every loaded module (30–95 ms with every thread stopped, once a second while
     answers arrive)."""
