@@ -147,6 +147,23 @@ def test_a_model_change_asks_for_a_rebuild(
     changed.close()
 
 
+def test_removing_files_or_touching_them_loads_no_model(
+    assistant: Assistant, write_files, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files({"cats.md": FELINES, "volcanoes.md": VOLCANOES})
+    assistant.update_index()
+
+    def no_model(*args: object) -> None:
+        raise AssertionError("the model was loaded with nothing to embed")
+
+    monkeypatch.setattr("verbatim.embed._load_model", no_model)
+    os.utime(settings.corpus / "cats.md", (1, 1))
+    (settings.corpus / "volcanoes.md").unlink()
+    report = Assistant(settings).update_index()
+    assert (report.removed, report.unchanged) == (["volcanoes.md"], 1)
+    assert answer_texts(assistant, "When was the cat domesticated?")
+
+
 def _as_format_1(directory: Path) -> None:
     """Turn an index into what Verbatim made before lexical segments: FTS5 tables in the store
     (schema version 2), no segment files, format 1 in the manifest."""

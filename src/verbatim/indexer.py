@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verbatim import question_encoder
 from verbatim.embed import Embedder
+from verbatim.embed import Progress as EncodeProgress
 from verbatim.errors import IndexMissingError, RebuildRequiredError
 from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.ingest import (
@@ -22,6 +24,9 @@ from verbatim.ingest import (
 )
 from verbatim.store import DocumentRecord
 from verbatim.types import Document, Passage
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences".
 Progress = Callable[[str, int, int], None]
@@ -239,12 +244,17 @@ def _apply(
             for passage in document.passages
             for sentence in passage.sentences
         ]
-        passage_vectors = embedder.encode(
+        dimension = index.manifest.dimension
+        passage_vectors = _encode(
+            embedder,
             passage_texts,
+            dimension,
             _stage(progress, "embedding passages", report.passages_embedded, passages_total),
         )
-        sentence_vectors = embedder.encode(
+        sentence_vectors = _encode(
+            embedder,
             sentence_texts,
+            dimension,
             _stage(progress, "embedding sentences", report.sentences_embedded, sentences_total),
         )
 
@@ -275,6 +285,18 @@ def _apply(
         index.publish()
     report.unchanged += len(touched)
     return report
+
+
+def _encode(
+    embedder: Embedder, texts: list[str], dimension: int, progress: EncodeProgress | None
+) -> np.ndarray:
+    """Vectors for ``texts``; with none to make (an update that only removes files or sees new
+    timestamps) the model is not loaded, which would cost seconds."""
+    if not texts:
+        import numpy as np
+
+        return np.zeros((0, dimension), dtype=np.float32)
+    return embedder.encode(texts, progress)
 
 
 def _batches(
