@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from verbatim.ingest.extracted import Extracted, LayoutBuilder
@@ -33,12 +34,13 @@ def load(path: Path) -> Extracted:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
         raise UnreadableFileError(f"not a readable Word document ({error})") from error
     builder = LayoutBuilder()
+    style_name = _style_names(document)
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             rows = [_cells(row) for row in item.rows]
             builder.table(rows, has_header=True)
             continue
-        style = (item.style.name if item.style is not None else "") or ""
+        style = style_name(item._p.style)
         heading = _HEADING_STYLE.match(style)
         if style.casefold() == "title":
             builder.heading(1, item.text)
@@ -49,6 +51,23 @@ def load(path: Path) -> Extracted:
         else:
             builder.block(item.text)
     return builder.build(document.core_properties.title or "")
+
+
+def _style_names(document: object) -> Callable[[str | None], str]:
+    """The paragraph style's name for a paragraph's style id (None: no style of its own), as
+    ``paragraph.style.name`` gives it. Asking python-docx per paragraph searched all styles for
+    the default each time: 94% of the time spent reading a 300-page document."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    styles = document.styles  # type: ignore[attr-defined]
+    names = {
+        style.style_id: style.name or ""
+        for style in styles
+        if style.type == WD_STYLE_TYPE.PARAGRAPH
+    }
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    fallback = (default.name or "") if default is not None else ""
+    return lambda style_id: names.get(style_id, fallback) if style_id else fallback
 
 
 def _cells(row: object) -> list[str]:
