@@ -22,7 +22,7 @@ def real_vectors(corpus: Path = SQUAD / "corpus") -> tuple[np.ndarray, np.ndarra
     if CACHE.is_file():
         cached = np.load(CACHE)
         return cached["corpus"], cached["questions"]
-    documents = [parse_document(p, read_text(corpus / p)) for p in discover(corpus)]
+    documents = [parse_document(p, read_text(corpus / p)) for p in discover(corpus).files]
     passages = [_passage_input(d, p) for d in documents for p in d.passages]
     sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
     lines = (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines()

@@ -30,7 +30,7 @@ SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev" / 
 
 
 def documents(corpus: Path) -> list[Document]:
-    return [parse_document(p, read_text(corpus / p)) for p in discover(corpus)]
+    return [parse_document(p, read_text(corpus / p)) for p in discover(corpus).files]
 
 
 def texts(documents: list[Document]) -> tuple[list[str], list[str]]:

@@ -85,7 +85,7 @@ def load_sentences(corpus: Path) -> list[str]:
     """The text of every sentence in the corpus, in file order, duplicates kept."""
     return [
         sentence.text
-        for path in discover(corpus)
+        for path in discover(corpus).files
         for passage in parse_document(path, read_text(corpus / path)).passages
         for sentence in passage.sentences
     ]

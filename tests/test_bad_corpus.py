@@ -119,6 +119,33 @@ def test_an_unreadable_file_is_skipped_by_name(cats_indexed: Settings, write_fil
     assert report.skipped == [("secret.txt", "Permission denied")]
 
 
+def test_a_folder_that_cannot_be_listed_keeps_its_indexed_files(
+    cats_indexed: Settings, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder whose permissions changed is reported; its documents are not taken for deleted
+    (root lists every folder, so the refusal is simulated where the walk lists folders)."""
+    write_files({"private/notes.md": "# Notes\n\nThe lighthouse keeper counted 212 steps.\n"})
+    assistant = Assistant(cats_indexed)
+    assistant.update_index()
+    private = cats_indexed.corpus / "private"
+    scandir = os.scandir
+
+    def refusing(path: str | os.PathLike[str] = ".") -> object:
+        if Path(path) == private:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    report = assistant.update_index()
+    assert report.removed == []
+    assert report.skipped == [
+        ("private/", "cannot list this folder (Permission denied); its 1 indexed file(s) are kept")
+    ]
+    reply = assistant.ask("How many steps did the lighthouse keeper count?")
+    assert "212 steps" in reply.answers[0].text
+    assistant.close()
+
+
 def test_the_file_size_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     assert max_file_bytes() == 20_000_000
     monkeypatch.setenv(MAX_FILE_ENV, "150")

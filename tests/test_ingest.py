@@ -170,7 +170,7 @@ def test_discover_finds_text_and_markdown_recursively(tmp_path: Path) -> None:
                  "notes.txt~", ".#lock.txt", "image.png", "ATTRIBUTION"]:  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    assert discover(tmp_path) == ["a.txt", "sub/b.md", "sub/deeper/c.txt"]
+    assert discover(tmp_path).files == ["a.txt", "sub/b.md", "sub/deeper/c.txt"]
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path: Path) -> None:

@@ -126,7 +126,7 @@ def test_formats_are_sniffed_from_content_and_discovered(tmp_path: Path) -> None
     assert "A page of a PDF" in load(tmp_path / "mislabelled.txt").text
     (tmp_path / "page.htm").write_text(WEB_PAGE, encoding="utf-8")
     write_docx(tmp_path / "a.docx", "A", [("paragraph", "x")])
-    assert discover(tmp_path) == ["a.docx", "mislabelled.txt", "page.htm"]
+    assert discover(tmp_path).files == ["a.docx", "mislabelled.txt", "page.htm"]
 
 
 def test_a_broken_file_is_unreadable_not_a_crash(tmp_path: Path) -> None:

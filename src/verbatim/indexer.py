@@ -51,6 +51,9 @@ class Plan:
     changed: list[FileState] = field(default_factory=list)  # size or mtime differ
     deleted: list[DocumentRecord] = field(default_factory=list)
     unchanged: int = 0
+    # Folders that could not be listed, as (path, why), with how many indexed files they hold:
+    # those are kept as they are, not taken for deleted.
+    unreadable: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -73,9 +76,12 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
-def scan(corpus: Path) -> list[FileState]:
+def scan(corpus: Path) -> tuple[list[FileState], list[tuple[str, str]]]:
+    """The indexable files with their sizes and times, and the folders that could not be
+    listed."""
+    listing = discover(corpus)
     states = []
-    for relative in discover(corpus):
+    for relative in listing.files:
         try:
             stat = (corpus / relative).stat()
         except OSError:
@@ -84,14 +90,20 @@ def scan(corpus: Path) -> list[FileState]:
             except OSError:
                 continue  # vanished since it was listed
         states.append(FileState(relative, stat.st_size, stat.st_mtime_ns))
-    return states
+    return states, listing.unreadable
 
 
 def plan(corpus: Path, known: dict[str, DocumentRecord]) -> Plan:
     """Compare the corpus on disk with the documents an index knows."""
     result = Plan()
     present = set()
-    for state in scan(corpus):
+    states, unreadable = scan(corpus)
+    for folder, why in unreadable:
+        inside = [path for path in known if not folder or path.startswith(folder + "/")]
+        present.update(inside)
+        result.unchanged += len(inside)
+        result.unreadable.append((folder or ".", why, len(inside)))
+    for state in states:
         present.add(state.path)
         record = known.get(state.path)
         if record is None:
@@ -210,6 +222,7 @@ def _apply(
     known = index.store.documents()
     todo = plan(corpus, known)
     report = Report(unchanged=todo.unchanged, removed=[r.path for r in todo.deleted])
+    report.skipped += unreadable_notes(todo)
     parsed: list[tuple[Document, str, FileState]] = []
     touched: list[tuple[DocumentRecord, FileState]] = []
     candidates = todo.new + todo.changed
@@ -297,6 +310,14 @@ def _encode(
 
         return np.zeros((0, dimension), dtype=np.float32)
     return embedder.encode(texts, progress)
+
+
+def unreadable_notes(todo: Plan) -> list[tuple[str, str]]:
+    """(folder, why) for each folder that could not be listed, saying what was kept."""
+    return [
+        (f"{folder}/", f"cannot list this folder ({why}); its {held} indexed file(s) are kept")
+        for folder, why, held in todo.unreadable
+    ]
 
 
 def _batches(

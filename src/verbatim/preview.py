@@ -7,7 +7,7 @@ from pathlib import Path
 
 from verbatim.errors import IndexMissingError
 from verbatim.index import Index
-from verbatim.indexer import plan
+from verbatim.indexer import plan, unreadable_notes
 from verbatim.ingest import CHUNKER_VERSION, UnreadableFileError, content_digest, discover, load
 
 
@@ -41,6 +41,7 @@ def preview(
     elif manifest is not None and manifest.chunker_version != CHUNKER_VERSION:
         known, result.rebuild = {}, "the index was built by an older Verbatim"
     todo = plan(corpus, known)
+    result.skip += unreadable_notes(todo)
     result.remove = [record.path for record in todo.deleted]
     result.unchanged = todo.unchanged
     for state in todo.new + todo.changed:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from verbatim.errors import CorpusError
@@ -15,8 +16,16 @@ class UnreadableFileError(Exception):
     """A corpus file that cannot be read as text; it is skipped with a warning."""
 
 
-def discover(corpus: Path) -> list[str]:
-    """Relative POSIX paths of the indexable files under ``corpus``, sorted.
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The corpus as found on disk."""
+
+    files: list[str]  # relative POSIX paths of the indexable files, sorted
+    unreadable: list[tuple[str, str]]  # folders that could not be listed: (relative path, why)
+
+
+def discover(corpus: Path) -> Listing:
+    """The indexable files under ``corpus``, and the folders that could not be listed.
 
     Hidden files and folders and editor leftovers (``.#x``, ``x~``, ``#x#``) are passed over;
     symbolic links to folders are not followed, so link loops cannot trap the walk.
@@ -26,13 +35,20 @@ def discover(corpus: Path) -> list[str]:
             f"corpus folder {corpus} does not exist: create it and put your documents in it, "
             "or point --corpus at your documents"
         )
-    return sorted(_walk(corpus))
+    unreadable: list[tuple[str, str]] = []
+
+    def note(error: OSError) -> None:
+        folder = Path(error.filename).relative_to(corpus).as_posix()
+        unreadable.append(("" if folder == "." else folder, error.strerror or str(error)))
+
+    files = sorted(_walk(corpus, note))
+    return Listing(files, sorted(unreadable))
 
 
-def _walk(corpus: Path) -> Iterator[str]:
+def _walk(corpus: Path, unreadable: Callable[[OSError], None]) -> Iterator[str]:
     from verbatim.ingest.loaders import SUPPORTED_SUFFIXES  # the loaders read files with this
 
-    for folder, subfolders, names in os.walk(corpus, followlinks=False):
+    for folder, subfolders, names in os.walk(corpus, onerror=unreadable, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in names:
             if _is_leftover(name) or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
