@@ -148,6 +148,23 @@ async def test_input_history_and_clear(bundled_settings: Settings) -> None:
         assert gc.get_freeze_count() == 0
 
 
+async def test_a_reply_is_scrolled_to_its_question_and_first_answer(
+    bundled_settings: Settings,
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        for question in (
+            "Who is Hadi al-Amiri?",
+            "Which town did hundreds of Iranian soldiers help the Peshmerga retake?",
+            "How much did Iran spend on military aid to Iraq?",
+        ):
+            await ask(pilot, question)
+            transcript = app.query_one(Transcript)
+            latest = transcript.query(Exchange).last()
+            assert transcript.region.contains_region(latest.query_one(".question").region)
+            assert transcript.region.overlaps(latest.query(AnswerCard).first().region)
+
+
 async def test_typing_repaints_the_box_without_laying_out_the_screen(
     bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -200,9 +200,7 @@ class VerbatimApp(App[None]):
     def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
         """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
-        transcript = self.query_one(Transcript)
-        transcript.add(exchange)
-        self.call_after_refresh(transcript.scroll_to_widget, exchange, top=True, animate=False)
+        self.query_one(Transcript).add(exchange)
         self.set_timer(GARBAGE_AFTER_SECONDS, _set_garbage_aside)
 
     def _show_error(self, exchange: Exchange, message: str) -> None:

@@ -83,10 +83,16 @@ class Transcript(VerticalScroll):
         )
 
     def add(self, exchange: Exchange) -> None:
-        """Show ``exchange`` at the bottom (once; later calls do nothing)."""
+        """Show ``exchange`` at the bottom (once; later calls do nothing), scrolled so that its
+        question is at the top of the view, or as near as the end allows."""
         if not exchange.is_attached:
             self.mount(exchange)
-            self.scroll_end(animate=False)
+            self.call_after_refresh(self._show_top_of, exchange)
+
+    def _show_top_of(self, exchange: Exchange) -> None:
+        # Called once the exchange is laid out, so the scroll can be made at once, in the
+        # next frame, not one frame later still.
+        self.scroll_to_widget(exchange, top=True, animate=False, immediate=True)
 
     def exchanges(self) -> list[Exchange]:
         return list(self.query(Exchange))
