@@ -9,8 +9,8 @@ as a user would (reading the answers, typing the next question):
 "launch → input" runs from the start of this process (imports included) until the question
 box has focus; "enter → the reply" from pressing enter until the app hands the reply to its
 exchange (which mounts the answer cards), and "→ answers drawn" until the app has rendered the
-first screen update with the answer cards laid out (headless, so without the terminal's own
-time to show it).
+first screen update that shows the first answer card in the transcript's view (headless, so
+without the terminal's own time to show it).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from verbatim.config import Settings  # noqa: E402
 from verbatim.tui.app import VerbatimApp  # noqa: E402
 from verbatim.tui.widgets.answer_card import AnswerCard  # noqa: E402
 from verbatim.tui.widgets.chat_input import ChatInput  # noqa: E402
-from verbatim.tui.widgets.transcript import Exchange  # noqa: E402
+from verbatim.tui.widgets.transcript import Exchange, Transcript  # noqa: E402
 from verbatim.types import Reply  # noqa: E402
 
 QUESTIONS = BUNDLED[:5]  # questions it answers
@@ -63,7 +63,8 @@ def _timed_display(app: VerbatimApp, screen: Screen, renderable: RenderableType 
     if REPLIED.is_set() and not DRAWN.is_set() and renderable is not None:
         exchanges = app.query(Exchange)
         cards = exchanges.last().query(AnswerCard) if exchanges else []
-        if cards and all(card.region for card in cards):
+        # the first answer laid out and scrolled into the transcript's view
+        if cards and app.query_one(Transcript).region.overlaps(cards.first().region):
             DRAWN.set()
 
 
