@@ -193,11 +193,7 @@ class Index:
         try:
             index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
             with store.transaction():
-                nothing_deleted: dict[str, list[int]] = {table: [] for table in lexical.TABLES}
-                segments = lexical.maintain(
-                    [], store, directory, index._new_segment, nothing_deleted
-                )
-                store.set_meta("lexical", json.dumps([(s.name, s.deleted) for s in segments]))
+                index._maintain_lexical()  # no segments yet: one for all the rows
         finally:
             store.close()
         manifest.write(directory)
@@ -316,6 +312,12 @@ class Index:
             deltas.append(f"{self._stem}.g{generation}.delta.npz")
             write_arrays(self.directory / deltas[-1], arrays)
         self.store.set_meta("vectors", json.dumps({"base": base, "deltas": deltas}))
+        self._maintain_lexical()
+        self.store.set_meta("generation", str(generation))
+
+    def _maintain_lexical(self) -> None:
+        """Bring the lexical segments in step with the store's rows and the deletions since the
+        last commit (:func:`lexical.maintain`), and list them in the store."""
         self.lexical = LexicalIndex(
             lexical.maintain(
                 self.lexical.segments, self.store, self.directory, self._new_segment, self._deleted
@@ -324,7 +326,6 @@ class Index:
         self._deleted = {table: [] for table in lexical.TABLES}
         listed = [(s.name, s.deleted) for s in self.lexical.segments]
         self.store.set_meta("lexical", json.dumps(listed))
-        self.store.set_meta("generation", str(generation))
 
     def _new_segment(self) -> str:
         return f"{self._stem}.lex-{secrets.token_hex(4)}.npz"
