@@ -17,6 +17,7 @@ from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
+    check_corpus,
     content_digest,
     discover,
     load,
@@ -144,7 +145,7 @@ def update(
     one and swapped in at the end; the current index stays usable throughout.
     """
     started = time.perf_counter()
-    discover(corpus)  # fail early, with a clear message, on a missing corpus
+    check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
     index = None
     if not rebuild:
         Index.upgrade(directory)

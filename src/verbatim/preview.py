@@ -8,7 +8,13 @@ from pathlib import Path
 from verbatim.errors import IndexMissingError
 from verbatim.index import Index
 from verbatim.indexer import plan, unreadable_notes
-from verbatim.ingest import CHUNKER_VERSION, UnreadableFileError, content_digest, discover, load
+from verbatim.ingest import (
+    CHUNKER_VERSION,
+    UnreadableFileError,
+    check_corpus,
+    content_digest,
+    load,
+)
 
 
 @dataclass(slots=True)
@@ -28,7 +34,7 @@ def preview(
 ) -> Preview:
     """Compare the corpus with the index the way an update does, reading (not embedding) the
     files whose size or time changed, so a file merely touched is not counted as changed."""
-    discover(corpus)  # a missing corpus is the same clear error as for an update
+    check_corpus(corpus)  # a missing corpus is the same clear error as for an update
     result = Preview()
     try:
         manifest, known = Index.documents_in(directory)

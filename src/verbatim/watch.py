@@ -8,7 +8,7 @@ from pathlib import Path
 
 from verbatim import indexer
 from verbatim.config import Settings
-from verbatim.ingest.files import discover
+from verbatim.ingest.files import check_corpus
 
 # watchfiles gathers changes until none came for STEP_MS (at most DEBOUNCE_MS), so saving a file
 # in several writes, or copying a folder, is one update rather than many.
@@ -27,7 +27,7 @@ def corpus_changes(
     is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored."""
     from watchfiles import watch
 
-    discover(corpus)  # a missing corpus is a clear error, not a watch on nothing
+    check_corpus(corpus)  # a missing corpus is a clear error, not a watch on nothing
     index = index.resolve()
 
     def wanted(_change: object, path: str) -> bool:

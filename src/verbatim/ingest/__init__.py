@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from verbatim.ingest.chunk import Unit, chunk
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import UnreadableFileError, discover, read_text
+from verbatim.ingest.files import UnreadableFileError, check_corpus, discover, read_text
 from verbatim.ingest.loaders import load
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
 from verbatim.ingest.structure import BlockKind, Layout, parse_layout
@@ -21,6 +21,7 @@ __all__ = [
     "CHUNKER_VERSION",
     "Extracted",
     "UnreadableFileError",
+    "check_corpus",
     "content_digest",
     "discover",
     "load",

@@ -24,17 +24,22 @@ class Listing:
     unreadable: list[tuple[str, str]]  # folders that could not be listed: (relative path, why)
 
 
+def check_corpus(corpus: Path) -> None:
+    """Raise :class:`CorpusError`, saying what to do, if ``corpus`` is not a folder."""
+    if not corpus.is_dir():
+        raise CorpusError(
+            f"corpus folder {corpus} does not exist: create it and put your documents in it, "
+            "or point --corpus at your documents"
+        )
+
+
 def discover(corpus: Path) -> Listing:
     """The indexable files under ``corpus``, and the folders that could not be listed.
 
     Hidden files and folders and editor leftovers (``.#x``, ``x~``, ``#x#``) are passed over;
     symbolic links to folders are not followed, so link loops cannot trap the walk.
     """
-    if not corpus.is_dir():
-        raise CorpusError(
-            f"corpus folder {corpus} does not exist: create it and put your documents in it, "
-            "or point --corpus at your documents"
-        )
+    check_corpus(corpus)
     unreadable: list[tuple[str, str]] = []
 
     def note(error: OSError) -> None:
