@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from textual.widgets import Static
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
+from verbatim.tui import app as app_module
 from verbatim.tui.app import GARBAGE_AFTER_SECONDS, VerbatimApp
 from verbatim.tui.screens.help import HelpScreen
 from verbatim.tui.widgets.answer_card import AnswerCard
@@ -19,6 +21,7 @@ from verbatim.tui.widgets.chat_input import ChatInput
 from verbatim.tui.widgets.source_pane import SourcePane
 from verbatim.tui.widgets.status_bar import StatusBar
 from verbatim.tui.widgets.transcript import Exchange, Transcript
+from verbatim.types import Reply
 
 from .conftest import REPO
 
@@ -54,15 +57,6 @@ async def scrolled(pilot: Pilot) -> None:
         await pilot.pause(0.05)
         positions.append(transcript.scroll_y)
         assert len(positions) < 200, "the transcript kept scrolling"
-
-
-async def scrolled_to_reply(pilot: Pilot) -> None:
-    """Put the latest exchange at the top of the transcript, as the app means to after a reply.
-    The app's own scroll can run before the reply's cards are laid out (then it does not
-    scroll), so a snapshot sets it again to show one state, not whichever the race gave."""
-    transcript = pilot.app.query_one(Transcript)
-    transcript.scroll_to_widget(transcript.query(Exchange).last(), top=True, animate=False)
-    await pilot.pause(0.1)
 
 
 def text_of(widget: Static) -> str:
@@ -162,7 +156,36 @@ async def test_a_reply_is_scrolled_to_its_question_and_first_answer(
             transcript = app.query_one(Transcript)
             latest = transcript.query(Exchange).last()
             assert transcript.region.contains_region(latest.query_one(".question").region)
-            assert transcript.region.overlaps(latest.query(AnswerCard).first().region)
+            assert transcript.region.contains_region(latest.query(AnswerCard).first().region)
+
+
+async def test_a_slow_reply_shown_first_as_searching_is_scrolled_into_view(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question whose answers take a while shows "Searching…" first; when they come, they
+    are brought into view below it, not left under the bottom edge."""
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        await ask(pilot, "How much did Iran spend on military aid to Iraq?")
+        monkeypatch.setattr(app_module, "SEARCHING_AFTER_SECONDS", 0.01)
+        answer = app.conversation.ask
+
+        def slowly(question: str) -> Reply:
+            time.sleep(0.5)  # long enough for "Searching…" to be drawn first
+            return answer(question)
+
+        monkeypatch.setattr(app.conversation, "ask", slowly)
+        app.query_one(ChatInput).value = "Who commands the Quds Force?"
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        latest = app.query_one(Transcript).query(Exchange).last()
+        assert latest.query(".pending") and not latest.query(AnswerCard)
+        await settle(pilot)
+        await scrolled(pilot)
+        transcript = app.query_one(Transcript)
+        assert transcript.region.contains_region(latest.query_one(".question").region)
+        assert transcript.region.contains_region(latest.query(AnswerCard).first().region)
 
 
 async def test_typing_repaints_the_box_without_laying_out_the_screen(
@@ -285,7 +308,6 @@ def test_snapshot_answers(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await steady(pilot)
         await ask(pilot, "Which town did hundreds of Iranian soldiers help the Peshmerga retake?")
-        await scrolled_to_reply(pilot)
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
 
@@ -294,7 +316,6 @@ def test_snapshot_source_pane(bundled_settings: Settings, snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await steady(pilot)
         await ask(pilot, "Which Hezbollah technical specialist was killed near Mosul?")
-        await scrolled_to_reply(pilot)
         await pilot.press("escape")
         pane = pilot.app.query_one(SourcePane)
         marked = pane.query_one("#source-answer")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
 from textual.widgets import Static
 
 from verbatim.tui.text import literal
@@ -73,6 +75,8 @@ class Transcript(VerticalScroll):
     Transcript > .welcome { color: $text-muted; margin: 1 0; }
     """
 
+    _pinned: Exchange | None = None  # brought to the top of the view once laid out
+
     def on_mount(self) -> None:
         self.mount(
             Static(
@@ -83,16 +87,28 @@ class Transcript(VerticalScroll):
         )
 
     def add(self, exchange: Exchange) -> None:
-        """Show ``exchange`` at the bottom (once; later calls do nothing), scrolled so that its
-        question is at the top of the view, or as near as the end allows."""
+        """Show ``exchange`` at the bottom (mounted once), scrolled so that its question is at
+        the top of the view, or as near as the end allows, once what it holds is laid out."""
+        self._pinned = exchange
         if not exchange.is_attached:
             self.mount(exchange)
-            self.call_after_refresh(self._show_top_of, exchange)
+        self.refresh(layout=True)
 
-    def _show_top_of(self, exchange: Exchange) -> None:
-        # Called once the exchange is laid out, so the scroll can be made at once, in the
-        # next frame, not one frame later still.
-        self.scroll_to_widget(exchange, top=True, animate=False, immediate=True)
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        """Lay out the exchanges, and scroll the pinned one to the top in the same pass: its
+        answers are drawn in view in the frame that lays them out, not a frame later."""
+        arrangement = super().arrange(size, optimal)
+        exchange = self._pinned
+        placed = [p.region.y for p in arrangement.placements if p.widget is exchange]
+        if exchange is not None and placed:
+            lowest = arrangement.total_region.bottom - size.height
+            y = max(0, min(placed[0], lowest))
+            self.set_reactive(Transcript.scroll_y, y)
+            self.set_reactive(Transcript.scroll_target_y, y)
+            self.vertical_scrollbar.position = y
+            if all(child.is_mounted for child in exchange.children):
+                self._pinned = None  # laid out whole: the user scrolls freely from here
+        return arrangement
 
     def exchanges(self) -> list[Exchange]:
         return list(self.query(Exchange))
