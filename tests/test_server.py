@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import watchfiles
 
 from verbatim import indexer
 from verbatim.assistant import Assistant
@@ -172,6 +173,8 @@ def test_a_watched_corpus_is_looked_at_only_after_it_changes(
     server = Server(assistant, fresh_for=0)  # unwatched, it would look at every question
     server.start_watching()
     try:
+        watched_within(server, 30)
+        looks.clear()
         request = {"protocol": 1, **identity(assistant.settings), "question": "Ferry?", "k": 3}
         for _ in range(5):
             assert "reply" in server.answer(request)
@@ -183,3 +186,36 @@ def test_a_watched_corpus_is_looked_at_only_after_it_changes(
         assert "changed" in answer["fallback"]
     finally:
         server.close()
+
+
+def test_a_change_made_while_the_watch_is_set_up_is_not_missed(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until the corpus watch is set up, questions look at the corpus as an unwatched server
+    does; a change made meanwhile, which the watch never sees, is found by the next look."""
+    write_files({"ferry.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    assistant.update_index()
+    watch = watchfiles.watch
+
+    def slow_to_set_up(*args, **options):  # widens the window, so the test is not a race
+        time.sleep(1.0)
+        yield from watch(*args, **options)
+
+    monkeypatch.setattr(watchfiles, "watch", slow_to_set_up)
+    server = Server(assistant, fresh_for=600)  # unwatched, one look lasts ten minutes
+    server.start_watching()
+    try:
+        request = {"protocol": 1, **identity(assistant.settings), "question": "Ferry?", "k": 3}
+        assert "reply" in server.answer(request)  # looked: the corpus matches the index
+        write_files({"bus.txt": "The bus leaves from the harbour.\n"})
+        watched_within(server, 30)
+        assert "changed" in server.answer(request)["fallback"]
+    finally:
+        server.close()
+
+
+def watched_within(server: Server, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not server.watching:
+        assert time.monotonic() < deadline, "the corpus watch was never set up"
+        time.sleep(0.02)

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+import watchfiles
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -247,6 +248,31 @@ async def test_reindex_while_running(settings: Settings, write_files) -> None:
         await settle(pilot)
         assert "2 documents" in status_text(app) and "index fresh" in status_text(app)
         assert not app.query_one(StatusBar).has_class("busy")
+        await ask(pilot, "How far away is the Moon?")
+        assert "384,400 km" in app.query(AnswerCard).first().answer.text
+
+
+async def test_a_file_saved_while_the_app_runs_is_indexed_by_its_watch(
+    settings: Settings, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even one saved while the corpus watch was being set up, which the watch never sees."""
+    write_files({"cats.md": "# Cats\n\nThe domestic cat was domesticated around 7500 BC.\n"})
+    watch = watchfiles.watch
+
+    def slow_to_set_up(*args, **options):  # widens the window, so the test is not a race
+        time.sleep(1.0)
+        yield from watch(*args, **options)
+
+    monkeypatch.setattr(watchfiles, "watch", slow_to_set_up)
+    app = VerbatimApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        write_files({"moon.md": "# Moon\n\nThe Moon is about 384,400 km from Earth.\n"})
+        for _ in range(600):
+            if "2 documents" in status_text(app):
+                break
+            await pilot.pause(0.1)
+        assert "2 documents" in status_text(app) and "index fresh" in status_text(app)
         await ask(pilot, "How far away is the Moon?")
         assert "384,400 km" in app.query(AnswerCard).first().answer.text
 

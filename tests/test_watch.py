@@ -29,15 +29,9 @@ class Watcher:
             self.updated.release()
 
     def start(self) -> None:
-        """Start watching; return once a change is seen (the OS watch is set up in the
-        background, so a change made at once could go unseen)."""
+        """Start watching; return once the watch is set up and has had its first look."""
         self.thread.start()
-        probe = self.settings.corpus / "probe.txt"
-        for attempt in range(PATIENCE_SECONDS):
-            probe.write_text(f"Probe number {attempt}.\n")
-            if self.updated.acquire(timeout=3):
-                break
-        probe.unlink()
+        assert self.updated.acquire(timeout=PATIENCE_SECONDS), "the watch was never set up"
 
     def answer_once_settled(self, assistant: Assistant, question: str, *expected: str) -> str:
         """The best answer after each update, until it is one of ``expected`` or patience runs
@@ -82,3 +76,23 @@ def test_added_changed_and_removed_files_change_the_answers(
     finally:
         watcher.stop.set()
         watcher.thread.join()
+
+
+def test_a_change_made_while_the_watch_is_set_up_is_caught(
+    assistant: Assistant, write_files, settings: Settings
+) -> None:
+    """The operating system's watch sees only what changes once it is set up; so the first
+    set comes as soon as it is, empty, and a look at the corpus then finds what came before."""
+    write_files({"canteen.txt": "The canteen opens at noon.\n"})
+    assistant.update_index()
+    stop = threading.Event()
+    changes = corpus_changes(settings.corpus, settings.index, stop)  # not set up until iterated
+    write_files({"museum.md": "# Museum\n\nThe museum opens at nine.\n"})
+    first: list[set] = []
+    waiting = threading.Thread(target=lambda: first.append(next(changes)))
+    waiting.start()
+    waiting.join(PATIENCE_SECONDS)
+    stop.set()
+    assert first == [set()], "no word from the watch although it was set up"
+    assert update_beside(settings).added == ["museum.md"]
+    waiting.join()

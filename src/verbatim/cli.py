@@ -440,8 +440,11 @@ def _watch(assistant: Assistant) -> None:
 
     settings = assistant.settings
     click.echo(f"Watching {settings.corpus} for changes (ctrl+c to stop)...", err=True)
-    for _ in corpus_changes(settings.corpus, settings.index):
-        _print_report(assistant.update_index(progress=_ProgressLine()))
+    for paths in corpus_changes(settings.corpus, settings.index):
+        report = assistant.update_index(progress=_ProgressLine())
+        # the look made as the watch is set up is reported only if it found changes
+        if paths or report.added or report.updated or report.removed:
+            _print_report(report)
 
 
 def _print_preview(assistant: Assistant, rebuild: bool) -> None:

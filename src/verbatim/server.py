@@ -112,13 +112,18 @@ class Server:
             try:
                 for _ in changes:
                     self._changed.set()
+                    self._watching = True  # set up: every change from now on is seen
             except (OSError, RuntimeError, VerbatimError):
                 pass
             self._watching = False
 
-        self._changed.set()  # the first question looks
-        self._watching = True
         threading.Thread(target=watch, name="verbatim-serve-watch", daemon=True).start()
+
+    @property
+    def watching(self) -> bool:
+        """Whether the corpus watch is set up (questions then look at the corpus only after it
+        changed); until then, and if it fails, they look every ``fresh_for`` seconds."""
+        return self._watching
 
     def close(self) -> None:
         """Stop watching the corpus."""

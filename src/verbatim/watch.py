@@ -14,6 +14,9 @@ from verbatim.ingest.files import check_corpus
 # in several writes, or copying a folder, is one update rather than many.
 DEBOUNCE_MS = 1600
 STEP_MS = 300
+# With no change, the watch says it is set up after this long (see corpus_changes), and again
+# after each such quiet spell (the sets it then yields are empty and dropped).
+QUIET_MS = 200
 
 
 def corpus_changes(
@@ -24,7 +27,11 @@ def corpus_changes(
     step_ms: int = STEP_MS,
 ) -> Iterator[set[Path]]:
     """Yield the paths that changed each time the corpus settles after changes, until ``stop``
-    is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored."""
+    is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored.
+
+    The first set comes once the watch is set up, empty if nothing changed: a change made
+    while the operating system's watch was being set up is not seen by it, so a caller that
+    looks at the whole corpus at each set misses nothing."""
     from watchfiles import watch
 
     check_corpus(corpus)  # a missing corpus is a clear error, not a watch on nothing
@@ -40,15 +47,20 @@ def corpus_changes(
             or index in resolved.parents
         )
 
+    set_up = False
     for changes in watch(
         corpus,
         watch_filter=wanted,
         debounce=debounce_ms,
         step=step_ms,
         stop_event=stop,
+        rust_timeout=QUIET_MS,
+        yield_on_timeout=True,
         raise_interrupt=False,
     ):
-        yield {Path(path) for _, path in changes}
+        if changes or not set_up:
+            yield {Path(path) for _, path in changes}
+        set_up = True
 
 
 def update_beside(settings: Settings, progress: indexer.Progress | None = None) -> indexer.Report:

@@ -155,20 +155,27 @@ class VerbatimApp(App[None]):
         while not self.ready.wait(0.2):
             if self._stop_watching.is_set():
                 return
-        self._watching = True
         try:
-            for _ in corpus_changes(self.settings.corpus, self.settings.index, self._stop_watching):
+            for paths in corpus_changes(
+                self.settings.corpus, self.settings.index, self._stop_watching
+            ):
+                self._watching = True  # set up: changes from now on are seen
                 if self._problem is not None:
                     continue  # the index needs ctrl+r first; the status bar says so
+                if not paths:  # the watch was just set up: did anything change meanwhile?
+                    with self._lock:
+                        if not self.assistant.status().is_stale:
+                            continue
                 with self._writing:
                     try:
                         report = update_beside(self.settings)
                     except IndexBusyError:
                         continue  # another `verbatim index` is at it; the status bar shows stale
-                with self._lock:
-                    self.assistant.close()  # the next question opens the updated index
-                    status = self.assistant.status()
                 changed = len(report.added) + len(report.updated) + len(report.removed)
+                with self._lock:
+                    if changed:
+                        self.assistant.close()  # the next question opens the updated index
+                    status = self.assistant.status()
                 if self._stop_watching.is_set():
                     return  # the app is closing: nothing left to show
                 self.call_from_thread(
