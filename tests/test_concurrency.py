@@ -38,7 +38,7 @@ with lock.writing(Path(sys.argv[1])):
 
 
 def latest_answer(app: VerbatimApp) -> str:
-    reply = app.query_one(Transcript).exchanges()[-1].reply
+    reply = app.query_one(Transcript).shown()[-1].reply
     assert reply is not None and reply.answers
     return reply.answers[0].text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from verbatim.config import Settings
 from verbatim.tui import app as app_module
 from verbatim.tui.app import GARBAGE_AFTER_SECONDS, VerbatimApp
 from verbatim.tui.screens.help import HelpScreen
+from verbatim.tui.widgets import transcript as transcript_module
 from verbatim.tui.widgets.answer_card import AnswerCard
 from verbatim.tui.widgets.chat_input import ChatInput
 from verbatim.tui.widgets.source_pane import SourcePane
@@ -187,6 +189,50 @@ async def test_a_slow_reply_shown_first_as_searching_is_scrolled_into_view(
         transcript = app.query_one(Transcript)
         assert transcript.region.contains_region(latest.query_one(".question").region)
         assert transcript.region.contains_region(latest.query(AnswerCard).first().region)
+
+
+async def test_a_scrolled_view_stays_where_the_user_took_it(bundled_settings: Settings) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        await ask(pilot, "How much did Iran spend on military aid to Iraq?")
+        transcript = app.query_one(Transcript)
+        assert transcript.scroll_y > 0
+        transcript.scroll_home(animate=False)
+        await pilot.pause()
+        transcript.refresh(layout=True)  # as a resize or a status change would
+        await scrolled(pilot)
+        assert transcript.scroll_y == 0
+
+
+async def test_old_exchanges_leave_the_screen_but_not_the_session(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transcript_module, "SHOWN_AT_MOST", 2)
+    monkeypatch.setattr(transcript_module, "TAKEN_OFF_AT_ONCE", 1)
+    questions = [
+        "Who is Hadi al-Amiri?",
+        "How much did Iran spend on military aid to Iraq?",
+        "Who commands the Quds Force?",
+        "Which Hezbollah technical specialist was killed near Mosul?",
+    ]
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, questions[0])
+        first_cards = [weakref.ref(card) for card in app.query(AnswerCard)]
+        for question in questions[1:]:
+            await ask(pilot, question)
+        transcript = app.query_one(Transcript)
+        assert [e.question for e in transcript.shown()] == questions[2:]
+        assert "2 earlier exchanges" in text_of(transcript.query_one(".taken-off", Static))
+        exported = app.session_markdown()
+        assert all(f"## {question}" in exported for question in questions)
+        assert "Badr Organization" in exported  # the first reply, though off the screen
+        await pilot.pause(GARBAGE_AFTER_SECONDS + 0.5)
+        assert all(card() is None for card in first_cards)  # its widgets were freed
+        await pilot.press("ctrl+l")
+        assert transcript.session() == []
+        assert not transcript.query_one(".taken-off").display
 
 
 async def test_typing_repaints_the_box_without_laying_out_the_screen(

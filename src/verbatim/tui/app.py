@@ -73,6 +73,7 @@ class VerbatimApp(App[None]):
         self._writing = threading.Lock()  # one index update at a time (ctrl+r or the watcher)
         self._stop_watching = threading.Event()
         self._watching = False  # the corpus watch is running
+        self._took_off_screen = False  # exchanges left the screen since garbage was collected
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -207,12 +208,32 @@ class VerbatimApp(App[None]):
     def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
         """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
-        self.query_one(Transcript).add(exchange)
-        self.set_timer(GARBAGE_AFTER_SECONDS, _set_garbage_aside)
+        self._add(exchange)
+        self.set_timer(GARBAGE_AFTER_SECONDS, self._set_garbage_aside)
 
     def _show_error(self, exchange: Exchange, message: str) -> None:
         exchange.show_error(message)
-        self.query_one(Transcript).add(exchange)
+        self._add(exchange)
+
+    def _show_searching(self, exchange: Exchange) -> None:
+        if not exchange.is_attached:  # its reply has not come yet
+            self._add(exchange)
+
+    def _add(self, exchange: Exchange) -> None:
+        if self.query_one(Transcript).add(exchange):
+            self._took_off_screen = True  # exchanges that were frozen are garbage now
+
+    def _set_garbage_aside(self) -> None:
+        """Collect garbage now (the user is reading) and freeze what survives, so that the
+        collector's full passes scan only what the next question makes (a few ms), not the
+        whole transcript and every loaded module (30–95 ms with every thread stopped, once a
+        second while answers arrive). After exchanges were taken off the screen, what was
+        frozen is collected too (once per TAKEN_OFF_AT_ONCE exchanges)."""
+        if self._took_off_screen:
+            gc.unfreeze()
+            self._took_off_screen = False
+        gc.collect()
+        gc.freeze()
 
     def _model_name(self) -> str:
         model = self.assistant.embedder.model_path
@@ -228,11 +249,10 @@ class VerbatimApp(App[None]):
         box.remember(question)
         box.value = ""
         exchange = Exchange(question)
-        transcript = self.query_one(Transcript)
         if self.ready.is_set():  # the answer is likely faster than drawing the question first
-            self.set_timer(SEARCHING_AFTER_SECONDS, lambda: transcript.add(exchange))
+            self.set_timer(SEARCHING_AFTER_SECONDS, lambda: self._show_searching(exchange))
         else:
-            transcript.add(exchange)
+            self._show_searching(exchange)
         self.answer(exchange)
 
     @on(AnswerCard.Selected)
@@ -269,8 +289,7 @@ class VerbatimApp(App[None]):
         self.query_one(ChatInput).focus()
 
     def action_focus_answers(self) -> None:
-        exchanges = self.query_one(Transcript).exchanges()
-        for exchange in reversed(exchanges):
+        for exchange in reversed(self.query_one(Transcript).shown()):
             cards = list(exchange.query(AnswerCard))
             if cards:
                 cards[0].focus()
@@ -312,9 +331,8 @@ class VerbatimApp(App[None]):
     def session_markdown(self) -> str:
         """The conversation so far, as Markdown with a citation under every answer."""
         parts = ["# Verbatim session\n", f"Corpus: `{self.settings.corpus}`\n"]
-        for exchange in self.query_one(Transcript).exchanges():
-            parts.append(f"## {exchange.question}\n")
-            reply = exchange.reply
+        for question, reply in self.query_one(Transcript).session():
+            parts.append(f"## {question}\n")
             if reply is None:
                 continue
             if reply.abstained:
@@ -348,15 +366,6 @@ class VerbatimApp(App[None]):
             self.focused.action_copy()
         else:
             self.notify("Focus an answer first (escape).", severity="warning")
-
-
-def _set_garbage_aside() -> None:
-    """Collect garbage now (the user is reading) and freeze what survives, so that the
-    collector's full passes scan only what the next question makes (a few ms), not the whole
-    transcript and every loaded module (30–95 ms with every thread stopped, once a second while
-    answers arrive)."""
-    gc.collect()
-    gc.freeze()
 
 
 def run(settings: Settings) -> None:
