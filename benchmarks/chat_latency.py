@@ -2,7 +2,8 @@
 
 Drives the real app headless (Textual's Pilot) on the bundled corpus with its index already
 built, from a fresh interpreter, and prints medians over a few questions, asked a second apart
-as a user would (reading the answers, typing the next question):
+as a user would (reading the answers, typing the next question; the first one a second after
+the app is ready):
 
     .venv/bin/python benchmarks/chat_latency.py [--corpus DIR --index DIR]
 
@@ -83,6 +84,7 @@ async def measure(
         # busy, shared machine does not inflate
         await asyncio.to_thread(app.ready.wait)  # the loop must keep running for the worker
         to_ready = time.perf_counter() - STARTED
+        await asyncio.sleep(READING_SECONDS)  # typing the first question
         replied, shown = [], []
         for question in QUESTIONS * rounds:
             app.query_one(ChatInput).value = question

@@ -103,7 +103,7 @@ class Assistant:
         """
         reuse_freed_memory()
         indexer.check_compatible(self.index.manifest, self.embedder)
-        self.question_encoder.encode(["warm up"])
+        self.ask("Which passage answers a first question?")  # every stage runs once
         gc.freeze()
 
     @property

@@ -163,10 +163,10 @@ class VerbatimApp(App[None]):
                 self._watching = True  # set up: changes from now on are seen
                 if self._problem is not None:
                     continue  # the index needs ctrl+r first; the status bar says so
-                if not paths:  # the watch was just set up: did anything change meanwhile?
-                    with self._lock:
-                        if not self.assistant.status().is_stale:
-                            continue
+                # The watch was just set up: did anything change meanwhile? (Without the
+                # assistant's lock: a look at a large corpus must not hold questions back.)
+                if not paths and not self.assistant.status().is_stale:
+                    continue
                 with self._writing:
                     try:
                         report = update_beside(self.settings)
