@@ -163,3 +163,18 @@ def test_a_5_mb_line_gives_bounded_sentences_that_cover_it(tmp_path: Path) -> No
     assert all(len(s.text) <= MAX_SENTENCE_CHARS for s in spans)
     assert " ".join(s.text for s in spans) == line
     assert all(line[s.char_start : s.char_end] == s.text for s in spans)
+
+
+def test_an_empty_corpus_makes_an_index_that_answers_not_found(
+    assistant: Assistant, write_files
+) -> None:
+    """Before, its first commit wrote vectors as a delta on base files never written, and every
+    question then failed with "the vector file … is missing"."""
+    report = assistant.update_index()
+    assert any("holds no documents" in warning for warning in report.warnings)
+    reply = assistant.ask("When does the ferry leave?")
+    assert reply.abstained and not reply.answers and not reply.nearest
+    write_files({"ferry.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    report = assistant.update_index()
+    assert report.added == ["ferry.txt"] and not report.warnings
+    assert assistant.ask("When does the ferry leave?").answers[0].text.startswith("The ferry")

@@ -299,7 +299,8 @@ class Index:
         generation = self.generation + 1
         base, deltas = self.vector_layout()
         tables = self._vector_tables()
-        if any(v.needs_whole_write() for _, v in tables) or len(deltas) >= MAX_DELTAS:
+        unwritten = not all(path.is_file() for path in self.vector_paths(base))  # a new index
+        if unwritten or any(v.needs_whole_write() for _, v in tables) or len(deltas) >= MAX_DELTAS:
             for (_, vectors), path in zip(tables, self.vector_paths(generation), strict=True):
                 vectors.save(path)
             base, deltas = generation, []

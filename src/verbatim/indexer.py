@@ -186,6 +186,14 @@ def update(
             raise
         index.close()
         report.rebuilt = True
+    if not (report.added or report.updated or report.unchanged):
+        from verbatim.ingest.loaders import SUPPORTED_SUFFIXES
+
+        kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        report.warnings.append(
+            f"{corpus} holds no documents, so no question will find an answer: add files "
+            f"({kinds}) and run `verbatim index` again"
+        )
     if warning := prepare_question_encoder(directory, embedder):
         report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
