@@ -443,7 +443,7 @@ def _watch(assistant: Assistant) -> None:
     for paths in corpus_changes(settings.corpus, settings.index):
         report = assistant.update_index(progress=_ProgressLine())
         # the look made as the watch is set up is reported only if it found changes
-        if paths or report.added or report.updated or report.removed:
+        if paths or report.changes:
             _print_report(report)
 
 

@@ -76,6 +76,11 @@ class Report:
     rebuilt: bool = False
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def changes(self) -> int:
+        """How many files were added, updated or removed."""
+        return len(self.added) + len(self.updated) + len(self.removed)
+
 
 def scan(corpus: Path) -> tuple[list[FileState], list[tuple[str, str]]]:
     """The indexable files with their sizes and times, and the folders that could not be

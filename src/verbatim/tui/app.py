@@ -172,7 +172,7 @@ class VerbatimApp(App[None]):
                         report = update_beside(self.settings)
                     except IndexBusyError:
                         continue  # another `verbatim index` is at it; the status bar shows stale
-                changed = len(report.added) + len(report.updated) + len(report.removed)
+                changed = report.changes
                 with self._lock:
                     if changed:
                         self.assistant.close()  # the next question opens the updated index
