@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import watchfiles
 
 from verbatim.assistant import Assistant
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings, packaged_model_path
@@ -23,6 +25,19 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's VERBATIM_* settings."""
     for name in (CORPUS_ENV, INDEX_ENV, MODEL_ENV):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def slow_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Corpus watches take a second to set up: a change made meanwhile, which the operating
+    system's watch never sees, lands in that window every time instead of by chance."""
+    watch = watchfiles.watch
+
+    def slow_to_set_up(*args, **options):  # type: ignore[no-untyped-def]
+        time.sleep(1.0)
+        yield from watch(*args, **options)
+
+    monkeypatch.setattr(watchfiles, "watch", slow_to_set_up)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import watchfiles
 
 from verbatim import indexer
 from verbatim.assistant import Assistant
@@ -189,19 +188,12 @@ def test_a_watched_corpus_is_looked_at_only_after_it_changes(
 
 
 def test_a_change_made_while_the_watch_is_set_up_is_not_missed(
-    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+    assistant: Assistant, write_files, slow_watch: None
 ) -> None:
     """Until the corpus watch is set up, questions look at the corpus as an unwatched server
     does; a change made meanwhile, which the watch never sees, is found by the next look."""
     write_files({"ferry.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
     assistant.update_index()
-    watch = watchfiles.watch
-
-    def slow_to_set_up(*args, **options):  # widens the window, so the test is not a race
-        time.sleep(1.0)
-        yield from watch(*args, **options)
-
-    monkeypatch.setattr(watchfiles, "watch", slow_to_set_up)
     server = Server(assistant, fresh_for=600)  # unwatched, one look lasts ten minutes
     server.start_watching()
     try:

@@ -8,7 +8,6 @@ import weakref
 from pathlib import Path
 
 import pytest
-import watchfiles
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -299,17 +298,10 @@ async def test_reindex_while_running(settings: Settings, write_files) -> None:
 
 
 async def test_a_file_saved_while_the_app_runs_is_indexed_by_its_watch(
-    settings: Settings, write_files, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, write_files, slow_watch: None
 ) -> None:
     """Even one saved while the corpus watch was being set up, which the watch never sees."""
     write_files({"cats.md": "# Cats\n\nThe domestic cat was domesticated around 7500 BC.\n"})
-    watch = watchfiles.watch
-
-    def slow_to_set_up(*args, **options):  # widens the window, so the test is not a race
-        time.sleep(1.0)
-        yield from watch(*args, **options)
-
-    monkeypatch.setattr(watchfiles, "watch", slow_to_set_up)
     app = VerbatimApp(settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
