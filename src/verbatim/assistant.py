@@ -94,16 +94,16 @@ class Assistant:
         return self._question_encoder
 
     def warm_up(self) -> None:
-        """Open the index and load the question encoder now, not at the first question, and
-        set the process up to answer many questions (:mod:`verbatim.allocator`).
+        """Open the index, load the question encoder and run every stage of a question once
+        now, not at the first question, and set the process up to answer many questions
+        (:mod:`verbatim.allocator`).
 
         What is loaded by then (modules, the model, the index) lives as long as the process, so
         it is frozen out of the garbage collector's full passes: scanning it took 30–95 ms,
         stopping every thread, about once a second in the chat app.
         """
         reuse_freed_memory()
-        indexer.check_compatible(self.index.manifest, self.embedder)
-        self.ask("Which passage answers a first question?")  # every stage runs once
+        self.ask("Which passage answers a first question?")  # checks the index's model too
         gc.freeze()
 
     @property
