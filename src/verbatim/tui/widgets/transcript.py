@@ -84,15 +84,14 @@ class Transcript(VerticalScroll):
     Transcript > .taken-off { color: $text-muted; margin: 0 0 1 0; display: none; }
     """
 
-    # The newest exchange is kept with its question at the top of the view as it is laid out,
-    # and again as its answers or the scrollbar reflow it, until the view is scrolled.
-    _pinned: Exchange | None = None
-    _pinned_at: float | None = None  # the scroll position the pin last set
-
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         # what was taken off the screen, oldest first: questions and replies, not the widgets
         self.taken_off: list[tuple[str, Reply | None]] = []
+        # The newest exchange is kept with its question at the top of the view as it is laid
+        # out, and again as its answers or the scrollbar reflow it, until the view is scrolled.
+        self._pinned: Exchange | None = None
+        self._pinned_at: float | None = None  # the scroll position the pin last set
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(
