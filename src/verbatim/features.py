@@ -11,12 +11,13 @@ the kind of thing the question asks for (a date for "when", a number for "how ma
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
 from typing import TYPE_CHECKING
 
-from verbatim.lexical import LexicalIndex, query_terms, terms
+from verbatim.lexical import LexicalIndex, query_terms, terms, terms_of_words
 from verbatim.retrieve import Candidate
 
 if TYPE_CHECKING:
@@ -85,27 +86,31 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     question_words = {w.casefold() for w in _WORD.findall(question)}
     wanted = query_terms(question)
     sentences, counts = lexical.frequencies("sentences", wanted)
-    weights = [math.log((sentences + 1) / (n + 0.5)) for n in counts]
-    sentence_terms = [terms(c.sentence.text) for c in candidates]
-    held = [set(found) for found in sentence_terms]
-    term_coverage = np.array([sum(t in h for t in wanted) / max(len(wanted), 1) for h in held])
-    idf_coverage = _idf_coverage(wanted, weights, held)
+    weights = np.array([math.log((sentences + 1) / (n + 0.5)) for n in counts], dtype=np.float64)
+    share = weights / (weights.sum() or 1.0)  # of the question's idf weight, per wanted term
+    # Each distinct text is read once: a passage's sentences share its title and section, a
+    # sentence is often the one before another candidate, and copies of a sentence recur.
+    readings: dict[str, _Reading] = {}
+
+    def read(text: str) -> _Reading:
+        if text not in readings:
+            readings[text] = _Reading(text, wanted)
+        return readings[text]
+
+    def holding(texts: list[str]) -> np.ndarray:
+        """Which of the question's terms each text holds: a row per text, a column per term."""
+        rows = np.array([read(text).holds for text in texts], dtype=bool)
+        return rows.reshape(len(texts), len(wanted))
+
+    held = holding([c.sentence.text for c in candidates])
+    term_coverage = held.sum(axis=1) / max(len(wanted), 1)
+    idf_coverage = held @ share
     # What a sentence says is read with its title and section, and after the sentence before
     # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
-    term_sets = {c.sentence.text: h for c, h in zip(candidates, held, strict=True)}
-
-    def term_set(text: str) -> set[str]:  # the sentence before is often a candidate too
-        if text not in term_sets:
-            term_sets[text] = set(terms(text))
-        return term_sets[text]
-
-    titled = [
-        h | term_set(f"{c.passage.title}\n{c.passage.section}")
-        for h, c in zip(held, candidates, strict=True)
-    ]
-    titled_coverage = _idf_coverage(wanted, weights, titled)
-    after_previous = [h | term_set(c.previous) for h, c in zip(titled, candidates, strict=True)]
-    previous_coverage = _idf_coverage(wanted, weights, after_previous)
+    titled = held | holding([f"{c.passage.title}\n{c.passage.section}" for c in candidates])
+    titled_coverage = titled @ share
+    after_previous = titled | holding([c.previous for c in candidates])
+    previous_coverage = after_previous @ share
 
     evidence = np.array(
         [
@@ -118,12 +123,12 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
         evidence[:, 1],
         evidence[:, 2],
     )
-    cues = np.array([_answer_cues(kind, c.sentence.text, question_words) for c in candidates])
+    cues = np.array([read(c.sentence.text).cues(kind, question_words) for c in candidates])
     question_pairs = _pairs(terms(question))
     bigram_coverage = np.array(
         [
-            len(question_pairs & _pairs(found)) / max(len(question_pairs), 1)
-            for found in sentence_terms
+            len(question_pairs & read(c.sentence.text).pairs) / max(len(question_pairs), 1)
+            for c in candidates
         ]
     )
     kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
@@ -151,35 +156,37 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     ).astype(np.float64)
 
 
-def _idf_coverage(wanted: list[str], weights: list[float], held: list[set[str]]) -> np.ndarray:
-    """Per set of terms, the share of the question's idf weight it holds."""
-    import numpy as np
+class _Reading:
+    """A text as the features read it: its words, and which of the question's terms it holds."""
 
-    total = sum(weights) or 1.0
-    return np.array(
-        [sum(w for t, w in zip(wanted, weights, strict=True) if t in h) / total for h in held],
-        dtype=np.float64,
-    )
+    def __init__(self, text: str, wanted: list[str]) -> None:
+        self.words: list[str] = _WORD.findall(text)
+        self.found = terms_of_words(self.words)
+        held = set(self.found)
+        self.holds = [t in held for t in wanted]
+
+    @functools.cached_property
+    def pairs(self) -> set[tuple[str, str]]:
+        return _pairs(self.found)
+
+    def cues(self, kind: str, question_words: set[str]) -> tuple[float, ...]:
+        """(log word count, a date for "when", a number for "how many", a name for "who"), the
+        last three looked for only among the words the question does not already have."""
+        words = self.words
+        size = math.log1p(len(words))
+        if kind == "other":
+            return (size, 0.0, 0.0, 0.0)  # no cue to look for
+        new = [w for w in words if w.casefold() not in question_words]
+        if kind == "who":
+            return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != words[0])))
+        pattern = _DATE if kind == "when" else _NUMBER
+        found = float(bool(pattern.search(" ".join(new))))
+        return (size, found, 0.0, 0.0) if kind == "when" else (size, 0.0, found, 0.0)
 
 
 def _pairs(found: list[str]) -> set[tuple[str, str]]:
     """Adjacent content terms ("quds force"): phrases the question and a sentence may share."""
     return set(itertools.pairwise(found))
-
-
-def _answer_cues(kind: str, sentence: str, question_words: set[str]) -> tuple[float, ...]:
-    """(log word count, a date for "when", a number for "how many", a name for "who"), the
-    last three looked for only among the words the question does not already have."""
-    words = _WORD.findall(sentence)
-    size = math.log1p(len(words))
-    if kind == "other":
-        return (size, 0.0, 0.0, 0.0)  # no cue to look for
-    new = [w for w in words if w.casefold() not in question_words]
-    if kind == "who":
-        return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != words[0])))
-    pattern = _DATE if kind == "when" else _NUMBER
-    found = float(bool(pattern.search(" ".join(new))))
-    return (size, found, 0.0, 0.0) if kind == "when" else (size, 0.0, found, 0.0)
 
 
 def _reciprocal_rank(values: np.ndarray) -> np.ndarray:

@@ -49,6 +49,10 @@ STOPWORDS = frozenset(
 )
 
 
+STEMS_KEPT = 200_000  # words whose stems are remembered (a few tens of MiB at most)
+_STEMS: dict[str, str] = {}  # word → stem, for the words seen since it was last emptied
+
+
 @cache
 def _stemmer() -> Any:
     import Stemmer
@@ -58,8 +62,20 @@ def _stemmer() -> Any:
 
 def terms(text: str) -> list[str]:
     """The text's content words, lower-cased and stemmed (Snowball English), repeats kept."""
-    words = [w for w in (w.casefold() for w in _WORD.findall(text)) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words))
+    return terms_of_words(_WORD.findall(text))
+
+
+def terms_of_words(words: list[str]) -> list[str]:
+    """:func:`terms` of a text already split into words (``\\w+`` runs)."""
+    kept = [w for w in map(str.casefold, words) if w not in STOPWORDS]
+    try:  # looked up rather than stemmed again, terms() costs half (12 instead of 24 µs)
+        return [_STEMS[w] for w in kept]
+    except KeyError:
+        stems: list[str] = _stemmer().stemWords(kept)
+        if len(_STEMS) > STEMS_KEPT:
+            _STEMS.clear()
+        _STEMS.update(zip(kept, stems, strict=True))
+        return stems
 
 
 def query_terms(question: str) -> list[str]:
