@@ -12,6 +12,10 @@ box has focus; "enter → the reply" from pressing enter until the app hands the
 exchange (which mounts the answer cards), and "→ answers drawn" until the app has rendered the
 first screen update that shows the first answer card in the transcript's view (headless, so
 without the terminal's own time to show it).
+
+Each question is asked twice, in turn: sent at once (pasted, or a history entry, enter with no
+pause), and typed (its last key KEY_SECONDS after the one before, enter ENTER_SECONDS after the
+last key), when the app has answered it while typing paused.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ from verbatim.types import Reply  # noqa: E402
 
 QUESTIONS = BUNDLED[:5]  # questions it answers
 READING_SECONDS = 1.0  # between a reply and the next question: reading it, typing the next
+KEY_SECONDS = 0.12  # between keys, typing fast (100 words a minute)
+ENTER_SECONDS = 0.2  # from the last key to enter: a keystroke of an average typist
+MODES = ("sent at once", "typed")
 
 
 REPLIES_SHOWN: list[float] = []  # when each reply was handed to its exchange, on the UI thread
@@ -74,7 +81,7 @@ VerbatimApp._display = _timed_display  # type: ignore[method-assign]
 
 async def measure(
     settings: Settings, rounds: int
-) -> tuple[float, float, float, list[float], list[float]]:
+) -> tuple[float, float, float, dict[str, list[float]], dict[str, list[float]]]:
     app = VerbatimApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         while not isinstance(app.focused, ChatInput):
@@ -85,19 +92,28 @@ async def measure(
         await asyncio.to_thread(app.ready.wait)  # the loop must keep running for the worker
         to_ready = time.perf_counter() - STARTED
         await asyncio.sleep(READING_SECONDS)  # typing the first question
-        replied, shown = [], []
+        replied: dict[str, list[float]] = {mode: [] for mode in MODES}
+        shown: dict[str, list[float]] = {mode: [] for mode in MODES}
         for question in QUESTIONS * rounds:
-            app.query_one(ChatInput).value = question
-            REPLIED.clear()
-            DRAWN.clear()
-            pressed = time.perf_counter()
-            app.post_message(Key("enter", "\r"))  # as the terminal driver does on a keypress
-            await REPLIED.wait()
-            replied.append(REPLIES_SHOWN[-1] - pressed)
-            await DRAWN.wait()
-            shown.append(time.perf_counter() - pressed)
-            await pilot.pause()  # the screen settles before the next question
-            await asyncio.sleep(READING_SECONDS)
+            for mode in MODES:
+                box = app.query_one(ChatInput)
+                if mode == "typed":
+                    box.value = question[:-1]
+                    await asyncio.sleep(KEY_SECONDS)
+                    box.value = question
+                    await asyncio.sleep(ENTER_SECONDS)
+                else:
+                    box.value = question
+                REPLIED.clear()
+                DRAWN.clear()
+                pressed = time.perf_counter()
+                app.post_message(Key("enter", "\r"))  # as the terminal driver does on a keypress
+                await REPLIED.wait()
+                replied[mode].append(REPLIES_SHOWN[-1] - pressed)
+                await DRAWN.wait()
+                shown[mode].append(time.perf_counter() - pressed)
+                await pilot.pause()  # the screen settles before the next question
+                await asyncio.sleep(READING_SECONDS)
     return to_input, cpu_to_input, to_ready, replied, shown
 
 
@@ -114,10 +130,14 @@ def main() -> None:
     print(f"| launch → input accepted (target ≤ 1 s) | {to_input:.2f} |")
     print(f"| launch → input accepted, CPU time | {cpu_to_input:.2f} |")
     print(f"| launch → model loaded, index checked | {to_ready:.2f} |")
-    for name, latencies in (("the reply", replied), ("answers drawn", shown)):
-        median = statistics.median(latencies)
-        p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18]
-        print(f"| enter → {name} (p50 / p95 of {len(latencies)}) | {median:.3f} / {p95:.3f} |")
+    for mode in MODES:
+        for name, latencies in (("the reply", replied[mode]), ("answers drawn", shown[mode])):
+            median = statistics.median(latencies)
+            p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18]
+            print(
+                f"| {mode}: enter → {name} (p50 / p95 of {len(latencies)}) "
+                f"| {median:.3f} / {p95:.3f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
+from verbatim.config import Settings
 from verbatim.evaluate import contains_answer
 
 from .conftest import BUNDLED_CORPUS, shared_path
@@ -76,3 +77,36 @@ def test_a_broken_conversation_line_names_the_line(
     assert result.exit_code == 2 and result.stdout == ""
     (error,) = result.stderr.strip().splitlines()
     assert error.startswith("verbatim: error: ") and "chats.jsonl, line 1" in error
+
+
+def test_a_question_answered_ahead_is_searched_again_only_if_it_or_the_index_changed(
+    cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = Assistant(cats_indexed)
+    chat, searched = assistant.conversation(), []
+    search = assistant.ask
+    monkeypatch.setattr(
+        assistant,
+        "ask",
+        lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
+    )
+    question = "Where was the cat domesticated?"
+    chat.foresee(question)
+    assert searched == [question] and chat.turns == []
+    reply = chat.ask(question)
+    assert searched == [question] and chat.turns == [reply]  # the reply found ahead
+    assert "Near East" in reply.answers[0].text
+
+    chat.foresee(question)
+    chat.ask("Where was the domestic cat domesticated?")  # typed on before enter
+    assert len(searched) == 3
+
+    chat.foresee(question)
+    (cats_indexed.corpus / "dogs.md").write_text("# Dogs\n\nDogs descend from wolves.\n")
+    assistant.update_index()
+    chat.ask(question)  # answered from the updated index, not from the one foreseen with
+    assert (
+        searched
+        == [question, question, "Where was the domestic cat domesticated?"] + [question] * 2
+    )
+    assistant.close()

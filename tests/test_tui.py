@@ -15,7 +15,7 @@ from textual.widgets import Static
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
 from verbatim.tui import app as app_module
-from verbatim.tui.app import GARBAGE_AFTER_SECONDS, VerbatimApp
+from verbatim.tui.app import FORESEE_AFTER_SECONDS, GARBAGE_AFTER_SECONDS, VerbatimApp
 from verbatim.tui.screens.help import HelpScreen
 from verbatim.tui.widgets import transcript as transcript_module
 from verbatim.tui.widgets.answer_card import AnswerCard
@@ -115,6 +115,30 @@ async def test_a_follow_up_question_uses_the_conversation(bundled_settings: Sett
         await ask(pilot, "When was he assassinated?")
         answer = app.query(Exchange).last().query(AnswerCard).first().answer
         assert "assassination" in answer.text and "Quds Force" in answer.text
+
+
+async def test_a_question_is_answered_while_typing_pauses_and_shown_on_enter(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        searched: list[str] = []
+        search = app.assistant.ask
+        monkeypatch.setattr(
+            app.assistant,
+            "ask",
+            lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
+        )
+        app.query_one(ChatInput).value = "Which Iranian general was killed in Samarra?"
+        await pilot.pause(FORESEE_AFTER_SECONDS + 0.1)
+        await settle(pilot)
+        assert searched == ["Which Iranian general was killed in Samarra?"]
+        await pilot.press("enter")
+        await settle(pilot)
+        await scrolled(pilot)
+        assert len(searched) == 1  # enter showed the reply found while the user paused
+        assert "Taqavi" in app.query(AnswerCard).first().answer.text
 
 
 async def test_an_abstention_is_said_plainly(bundled_settings: Settings) -> None:

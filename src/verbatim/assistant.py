@@ -123,6 +123,12 @@ class Assistant:
             self._opened = identity
         return self._index
 
+    def answering_from(self) -> tuple[tuple[int, int] | None, int]:
+        """What a reply depends on besides its question: the published index that is open
+        (reopened if a newer one was published) and its committed generation."""
+        generation = self.index.generation
+        return self._opened, generation
+
     def _manifest_identity(self) -> tuple[int, int] | None:
         """What changes whenever an update or a rebuild is published (the manifest is
         replaced by a new file each time)."""
@@ -212,18 +218,33 @@ class Conversation:
         self.assistant = assistant
         self.turns: list[Reply] = []
         self._topic = ""  # the last question that did not lean on an earlier one
+        self._foreseen: tuple[tuple[object, ...], Reply] | None = None
 
     def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
         follows_up = bool(self._topic) and is_follow_up(question)
-        reply = self.assistant.ask(question, k, context=self._topic if follows_up else "")
+        context = self._topic if follows_up else ""
+        foreseen, self._foreseen = self._foreseen, None
+        if foreseen and foreseen[0] == (question, k, context, self.assistant.answering_from()):
+            reply = foreseen[1]
+        else:
+            reply = self.assistant.ask(question, k, context=context)
         if not follows_up:
             self._topic = reply.question
         self.turns.append(reply)
         return reply
 
+    def foresee(self, question: str, k: int = DEFAULT_ANSWERS) -> None:
+        """Answer ``question`` ahead, while it is being typed: asked unchanged next, from the
+        same index, it gets this reply at once. Not a turn of the conversation."""
+        context = self._topic if self._topic and is_follow_up(question) else ""
+        state = self.assistant.answering_from()
+        reply = self.assistant.ask(question, k, context=context)
+        self._foreseen = (question, k, context, state), reply
+
     def clear(self) -> None:
         self.turns.clear()
         self._topic = ""
+        self._foreseen = None
 
 
 _REFERRING = frozenset(

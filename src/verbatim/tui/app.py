@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from verbatim.assistant import Assistant
@@ -43,6 +44,9 @@ FRESHNESS_CHECK_SECONDS = 3.0
 SEARCHING_AFTER_SECONDS = 0.15
 # Garbage is collected this long after a reply, once its answers are drawn (while the user reads).
 GARBAGE_AFTER_SECONDS = 0.5
+# A question is answered ahead once typing pauses this long (a fast typist's keys come ~0.12 s
+# apart), so that enter, when it follows, shows answers already found.
+FORESEE_AFTER_SECONDS = 0.1
 
 
 class VerbatimApp(App[None]):
@@ -74,6 +78,7 @@ class VerbatimApp(App[None]):
         self._stop_watching = threading.Event()
         self._watching = False  # the corpus watch is running
         self._took_off_screen = False  # exchanges left the screen since garbage was collected
+        self._foresight: Timer | None = None  # answers the question box's text when it fires
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -205,6 +210,20 @@ class VerbatimApp(App[None]):
             return
         self.call_from_thread(self._show_reply, exchange, reply)
 
+    @work(thread=True, exclusive=True, group="foresee")
+    def foresee(self, question: str) -> None:
+        """Answer the question being typed, so that enter shows its answers at once."""
+        if not self.ready.is_set() or self._problem is not None:
+            return
+        if not self._lock.acquire(blocking=False):
+            return  # answering or indexing: enter asks as usual
+        try:
+            self.conversation.foresee(question)
+        except VerbatimError:
+            pass  # enter asks it and reports the error
+        finally:
+            self._lock.release()
+
     def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
         """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
@@ -241,11 +260,21 @@ class VerbatimApp(App[None]):
         return "all-MiniLM-L6-v2" if model == packaged_model_path().resolve() else model.name
 
     # -- events ----------------------------------------------------------------------------
+    @on(Input.Changed, "#question")
+    def question_typed(self, event: Input.Changed) -> None:
+        if self._foresight is not None:
+            self._foresight.stop()
+        question = " ".join(event.value.split())
+        if question and self.ready.is_set():
+            self._foresight = self.set_timer(FORESEE_AFTER_SECONDS, lambda: self.foresee(question))
+
     @on(Input.Submitted, "#question")
     def ask_question(self, event: Input.Submitted) -> None:
         question = " ".join(event.value.split())
         if not question:
             return
+        if self._foresight is not None:
+            self._foresight.stop()  # answered now
         box = self.query_one(ChatInput)
         box.remember(question)
         box.value = ""
