@@ -221,14 +221,13 @@ class Conversation:
         self._foreseen: tuple[tuple[object, ...], Reply] | None = None
 
     def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
-        follows_up = bool(self._topic) and is_follow_up(question)
-        context = self._topic if follows_up else ""
+        context = self._context(question)
         foreseen, self._foreseen = self._foreseen, None
         if foreseen and foreseen[0] == (question, k, context, self.assistant.answering_from()):
             reply = foreseen[1]
         else:
             reply = self.assistant.ask(question, k, context=context)
-        if not follows_up:
+        if not context:
             self._topic = reply.question
         self.turns.append(reply)
         return reply
@@ -236,7 +235,7 @@ class Conversation:
     def foresee(self, question: str, k: int = DEFAULT_ANSWERS) -> None:
         """Answer ``question`` ahead, while it is being typed: asked unchanged next, from the
         same index, it gets this reply at once. Not a turn of the conversation."""
-        context = self._topic if self._topic and is_follow_up(question) else ""
+        context = self._context(question)
         state = self.assistant.answering_from()
         reply = self.assistant.ask(question, k, context=context)
         self._foreseen = (question, k, context, state), reply
@@ -245,6 +244,10 @@ class Conversation:
         self.turns.clear()
         self._topic = ""
         self._foreseen = None
+
+    def _context(self, question: str) -> str:
+        """What ``question`` is searched together with: the topic if it follows up on it."""
+        return self._topic if self._topic and is_follow_up(question) else ""
 
 
 _REFERRING = frozenset(
