@@ -71,8 +71,9 @@ def _timed_display(app: VerbatimApp, screen: Screen, renderable: RenderableType 
     if REPLIED.is_set() and not DRAWN.is_set() and renderable is not None:
         exchanges = app.query(Exchange)
         cards = exchanges.last().query(AnswerCard) if exchanges else []
-        # the first answer laid out and scrolled into the transcript's view
-        if cards and app.query_one(Transcript).region.overlaps(cards.first().region):
+        # the first answer laid out (an empty region until it is) and scrolled into view
+        drawn_at = cards.first().region if cards else None
+        if drawn_at and app.query_one(Transcript).region.overlaps(drawn_at):
             DRAWN.set()
 
 

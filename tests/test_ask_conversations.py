@@ -93,6 +93,7 @@ def test_a_question_answered_ahead_is_searched_again_only_if_it_or_the_index_cha
     question = "Where was the cat domesticated?"
     chat.foresee(question)
     assert searched == [question] and chat.turns == []
+    assert chat.foreseen(question) and not chat.foreseen("Where do cats come from?")
     reply = chat.ask(question)
     assert searched == [question] and chat.turns == [reply]  # the reply found ahead
     assert "Near East" in reply.answers[0].text
@@ -104,6 +105,7 @@ def test_a_question_answered_ahead_is_searched_again_only_if_it_or_the_index_cha
     chat.foresee(question)
     (cats_indexed.corpus / "dogs.md").write_text("# Dogs\n\nDogs descend from wolves.\n")
     assistant.update_index()
+    assert not chat.foreseen(question)
     chat.ask(question)  # answered from the updated index, not from the one foreseen with
     assert (
         searched

@@ -134,7 +134,11 @@ async def test_a_question_is_answered_while_typing_pauses_and_shown_on_enter(
         await pilot.pause(FORESEE_AFTER_SECONDS + 0.1)
         await settle(pilot)
         assert searched == ["Which Iranian general was killed in Samarra?"]
+        workers: list[Exchange] = []  # questions handed to a worker to answer
+        monkeypatch.setattr(app, "answer", workers.append)
         await pilot.press("enter")
+        # shown as enter is handled, in the same frame, with no worker to wait for
+        assert workers == [] and app.query(Exchange).last().reply is not None
         await settle(pilot)
         await scrolled(pilot)
         assert len(searched) == 1  # enter showed the reply found while the user paused

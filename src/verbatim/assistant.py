@@ -123,11 +123,16 @@ class Assistant:
             self._opened = identity
         return self._index
 
-    def answering_from(self) -> tuple[tuple[int, int] | None, int]:
-        """What a reply depends on besides its question: the published index that is open
-        (reopened if a newer one was published) and its committed generation."""
-        generation = self.index.generation
-        return self._opened, generation
+    def answering_from(self, *, opening: bool = False) -> tuple[tuple[int, int] | None, int] | None:
+        """What a reply depends on besides its question: the published index that is open and
+        its committed generation. Unless ``opening`` (which opens the index first, as a
+        question would), None if none is open or a newer one was published since: then it
+        costs only a stat, and never the wait for an index to open."""
+        if opening:
+            self.index  # noqa: B018 (opens it)
+        if self._index is None or self._opened != self._manifest_identity():
+            return None
+        return self._opened, self._index.generation
 
     def _manifest_identity(self) -> tuple[int, int] | None:
         """What changes whenever an update or a rebuild is published (the manifest is
@@ -222,11 +227,11 @@ class Conversation:
 
     def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
         context = self._context(question)
-        foreseen, self._foreseen = self._foreseen, None
-        if foreseen and foreseen[0] == (question, k, context, self.assistant.answering_from()):
-            reply = foreseen[1]
+        if self._foreseen is not None and self.foreseen(question, k):
+            reply = self._foreseen[1]
         else:
             reply = self.assistant.ask(question, k, context=context)
+        self._foreseen = None
         if not context:
             self._topic = reply.question
         self.turns.append(reply)
@@ -236,9 +241,17 @@ class Conversation:
         """Answer ``question`` ahead, while it is being typed: asked unchanged next, from the
         same index, it gets this reply at once. Not a turn of the conversation."""
         context = self._context(question)
-        state = self.assistant.answering_from()
+        state = self.assistant.answering_from(opening=True)
         reply = self.assistant.ask(question, k, context=context)
         self._foreseen = (question, k, context, state), reply
+
+    def foreseen(self, question: str, k: int = DEFAULT_ANSWERS) -> bool:
+        """True when :meth:`ask` would give ``question`` the reply found ahead, without a
+        search: it is unchanged, and so are its context and the index answered from."""
+        if self._foreseen is None:
+            return False
+        key = (question, k, self._context(question), self.assistant.answering_from())
+        return key[-1] is not None and self._foreseen[0] == key
 
     def clear(self) -> None:
         self.turns.clear()

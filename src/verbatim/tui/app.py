@@ -224,22 +224,33 @@ class VerbatimApp(App[None]):
         finally:
             self._lock.release()
 
-    def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
+    def _foreseen_reply(self, question: str) -> Reply | None:
+        """The reply to ``question`` found while it was typed, if it still holds: taken here,
+        on the UI thread, only when no other thread uses the assistant (it costs a stat and
+        one row read), so that nothing waits for a worker."""
+        if not self.ready.is_set() or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.conversation.ask(question) if self.conversation.foreseen(question) else None
+        finally:
+            self._lock.release()
+
+    async def _show_reply(self, exchange: Exchange, reply: Reply) -> None:
         """Show the reply, scrolled so that its question and first answer are in view."""
         exchange.show_reply(reply)
-        self._add(exchange)
+        await self._add(exchange)
         self.set_timer(GARBAGE_AFTER_SECONDS, self._set_garbage_aside)
 
-    def _show_error(self, exchange: Exchange, message: str) -> None:
+    async def _show_error(self, exchange: Exchange, message: str) -> None:
         exchange.show_error(message)
-        self._add(exchange)
+        await self._add(exchange)
 
-    def _show_searching(self, exchange: Exchange) -> None:
+    async def _show_searching(self, exchange: Exchange) -> None:
         if not exchange.is_attached:  # its reply has not come yet
-            self._add(exchange)
+            await self._add(exchange)
 
-    def _add(self, exchange: Exchange) -> None:
-        if self.query_one(Transcript).add(exchange):
+    async def _add(self, exchange: Exchange) -> None:
+        if await self.query_one(Transcript).add(exchange):
             self._took_off_screen = True  # exchanges that were frozen are garbage now
 
     def _set_garbage_aside(self) -> None:
@@ -269,7 +280,7 @@ class VerbatimApp(App[None]):
             self._foresight = self.set_timer(FORESEE_AFTER_SECONDS, lambda: self.foresee(question))
 
     @on(Input.Submitted, "#question")
-    def ask_question(self, event: Input.Submitted) -> None:
+    async def ask_question(self, event: Input.Submitted) -> None:
         question = " ".join(event.value.split())
         if not question:
             return
@@ -279,10 +290,14 @@ class VerbatimApp(App[None]):
         box.remember(question)
         box.value = ""
         exchange = Exchange(question)
+        if (reply := self._foreseen_reply(question)) is not None:
+            with self.batch_update():  # drawn in the frame that clears the box
+                await self._show_reply(exchange, reply)
+            return
         if self.ready.is_set():  # the answer is likely faster than drawing the question first
             self.set_timer(SEARCHING_AFTER_SECONDS, lambda: self._show_searching(exchange))
         else:
-            self._show_searching(exchange)
+            await self._show_searching(exchange)
         self.answer(exchange)
 
     @on(AnswerCard.Selected)

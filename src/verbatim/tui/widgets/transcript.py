@@ -101,14 +101,14 @@ class Transcript(VerticalScroll):
         )
         yield Static(classes="taken-off")  # shown once exchanges are taken off the screen
 
-    def add(self, exchange: Exchange) -> int:
+    async def add(self, exchange: Exchange) -> int:
         """Show ``exchange`` at the bottom (mounted once), scrolled so that its question is at
         the top of the view, or as near as the end allows, once what it holds is laid out.
         Returns how many of the oldest exchanges were taken off the screen to make room."""
         self._pinned, self._pinned_at = exchange, None
         oldest: list[Exchange] = []
         if not exchange.is_attached:
-            self.mount(exchange)
+            await self.mount(exchange)
             shown = self.shown()
             if len(shown) > SHOWN_AT_MOST:
                 oldest = shown[:TAKEN_OFF_AT_ONCE]
