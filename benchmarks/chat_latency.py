@@ -13,9 +13,11 @@ exchange (which mounts the answer cards), and "→ answers drawn" until the app 
 first screen update that shows the first answer card in the transcript's view (headless, so
 without the terminal's own time to show it).
 
-Each question is asked twice, in turn: sent at once (pasted, or a history entry, enter with no
-pause), and typed (its last key KEY_SECONDS after the one before, enter ENTER_SECONDS after the
-last key), when the app has answered it while typing paused.
+Each question is asked three times, in turn: sent at once (enter with no pause after the text
+appears: the worst case, which only a script achieves), pasted (enter KEY_SECONDS after the
+text appears whole, as after a paste or an up-arrow recall, by a fast typist), and typed (its last key KEY_SECONDS
+after the one before, enter ENTER_SECONDS after the last key). The app answers a question ahead
+when typing pauses, so the last two show answers found before enter.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ QUESTIONS = BUNDLED[:5]  # questions it answers
 READING_SECONDS = 1.0  # between a reply and the next question: reading it, typing the next
 KEY_SECONDS = 0.12  # between keys, typing fast (100 words a minute)
 ENTER_SECONDS = 0.2  # from the last key to enter: a keystroke of an average typist
-MODES = ("sent at once", "typed")
+MODES = ("sent at once", "pasted", "typed")
 
 
 REPLIES_SHOWN: list[float] = []  # when each reply was handed to its exchange, on the UI thread
@@ -103,6 +105,9 @@ async def measure(
                     await asyncio.sleep(KEY_SECONDS)
                     box.value = question
                     await asyncio.sleep(ENTER_SECONDS)
+                elif mode == "pasted":
+                    box.value = question
+                    await asyncio.sleep(KEY_SECONDS)
                 else:
                     box.value = question
                 REPLIED.clear()

@@ -8,6 +8,7 @@ import weakref
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -15,7 +16,12 @@ from textual.widgets import Static
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
 from verbatim.tui import app as app_module
-from verbatim.tui.app import FORESEE_AFTER_SECONDS, GARBAGE_AFTER_SECONDS, VerbatimApp
+from verbatim.tui.app import (
+    FORESEE_AFTER_SECONDS,
+    FORESEE_WHOLE_AFTER_SECONDS,
+    GARBAGE_AFTER_SECONDS,
+    VerbatimApp,
+)
 from verbatim.tui.screens.help import HelpScreen
 from verbatim.tui.widgets import transcript as transcript_module
 from verbatim.tui.widgets.answer_card import AnswerCard
@@ -143,6 +149,29 @@ async def test_a_question_is_answered_while_typing_pauses_and_shown_on_enter(
         await scrolled(pilot)
         assert len(searched) == 1  # enter showed the reply found while the user paused
         assert "Taqavi" in app.query(AnswerCard).first().answer.text
+
+
+async def test_a_question_that_appears_whole_is_answered_sooner_than_one_being_typed(
+    bundled_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        waits: list[float] = []  # how long the app waits before answering the box's text
+        set_timer = app.set_timer
+        monkeypatch.setattr(
+            app,
+            "set_timer",
+            lambda delay, *a, **kw: waits.append(delay) or set_timer(delay, *a, **kw),
+        )
+        await pilot.press("up")  # the earlier question, recalled whole
+        await pilot.press("question_mark")  # typed on
+        await pilot.press("ctrl+u")  # cleared
+        await pilot.press("W", "h", "o")
+        app.query_one(ChatInput).post_message(events.Paste(" commanded the Quds Force?"))
+        await settle(pilot)
+        whole, typed = FORESEE_WHOLE_AFTER_SECONDS, FORESEE_AFTER_SECONDS
+        assert waits == [whole, typed, typed, typed, typed, whole]
 
 
 async def test_an_abstention_is_said_plainly(bundled_settings: Settings) -> None:

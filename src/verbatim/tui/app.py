@@ -47,6 +47,9 @@ GARBAGE_AFTER_SECONDS = 0.5
 # A question is answered ahead once typing pauses this long (a fast typist's keys come ~0.12 s
 # apart), so that enter, when it follows, shows answers already found.
 FORESEE_AFTER_SECONDS = 0.1
+# A question that appears whole, pasted or recalled with up/down, is answered sooner: enter
+# follows it a keystroke later (~0.2 s). The short wait lets a burst of up/down keys settle.
+FORESEE_WHOLE_AFTER_SECONDS = 0.05
 
 
 class VerbatimApp(App[None]):
@@ -79,6 +82,7 @@ class VerbatimApp(App[None]):
         self._watching = False  # the corpus watch is running
         self._took_off_screen = False  # exchanges left the screen since garbage was collected
         self._foresight: Timer | None = None  # answers the question box's text when it fires
+        self._typed = ""  # the question box's text, as of its last change
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -275,9 +279,12 @@ class VerbatimApp(App[None]):
     def question_typed(self, event: Input.Changed) -> None:
         if self._foresight is not None:
             self._foresight.stop()
+        whole = abs(len(event.value) - len(self._typed)) > 1  # not a key's worth of change
+        self._typed = event.value
         question = " ".join(event.value.split())
         if question and self.ready.is_set():
-            self._foresight = self.set_timer(FORESEE_AFTER_SECONDS, lambda: self.foresee(question))
+            wait = FORESEE_WHOLE_AFTER_SECONDS if whole else FORESEE_AFTER_SECONDS
+            self._foresight = self.set_timer(wait, lambda: self.foresee(question))
 
     @on(Input.Submitted, "#question")
     async def ask_question(self, event: Input.Submitted) -> None:
