@@ -15,9 +15,9 @@ without the terminal's own time to show it).
 
 Each question is asked three times, in turn: sent at once (enter with no pause after the text
 appears: the worst case, which only a script achieves), pasted (enter KEY_SECONDS after the
-text appears whole, as after a paste or an up-arrow recall, by a fast typist), and typed (its last key KEY_SECONDS
-after the one before, enter ENTER_SECONDS after the last key). The app answers a question ahead
-when typing pauses, so the last two show answers found before enter.
+text appears whole, as after a paste or an up-arrow recall, by a fast typist), and typed (its
+last key KEY_SECONDS after the one before, enter ENTER_SECONDS after the last key). The app
+answers a question ahead when typing pauses, so the last two show answers found before enter.
 """
 
 from __future__ import annotations
