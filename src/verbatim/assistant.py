@@ -227,11 +227,9 @@ class Conversation:
 
     def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
         context = self._context(question)
-        if self._foreseen is not None and self.foreseen(question, k):
-            reply = self._foreseen[1]
-        else:
-            reply = self.assistant.ask(question, k, context=context)
+        foreseen = self._foreseen if self.foreseen(question, k) else None
         self._foreseen = None
+        reply = foreseen[1] if foreseen else self.assistant.ask(question, k, context=context)
         if not context:
             self._topic = reply.question
         self.turns.append(reply)
