@@ -17,7 +17,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from verbatim.lexical import LexicalIndex, query_terms, terms, terms_of_words
+from verbatim.lexical import LexicalIndex, query_terms, terms, terms_of_words, words
 from verbatim.retrieve import Candidate
 
 if TYPE_CHECKING:
@@ -53,7 +53,6 @@ NAMES = (
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
-_WORD = re.compile(r"\w+", re.UNICODE)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(
     rf"\b1\d{{3}}s?\b|\b20\d{{2}}s?\b|\b\d{{1,2}}(st|nd|rd|th)? century\b|\b({_MONTHS})\b", re.I
@@ -83,7 +82,7 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     import numpy as np
 
     kind = question_type(question)
-    question_words = {w.casefold() for w in _WORD.findall(question)}
+    question_words = {w.casefold() for w in words(question)}
     wanted = query_terms(question)
     sentences, counts = lexical.frequencies("sentences", wanted)
     weights = np.array([math.log((sentences + 1) / (n + 0.5)) for n in counts], dtype=np.float64)
@@ -160,7 +159,7 @@ class _Reading:
     """A text as the features read it: its words, and which of the question's terms it holds."""
 
     def __init__(self, text: str, wanted: list[str]) -> None:
-        self.words: list[str] = _WORD.findall(text)
+        self.words = words(text)
         self.found = terms_of_words(self.words)
         held = set(self.found)
         self.holds = [t in held for t in wanted]
@@ -172,13 +171,13 @@ class _Reading:
     def cues(self, kind: str, question_words: set[str]) -> tuple[float, ...]:
         """(log word count, a date for "when", a number for "how many", a name for "who"), the
         last three looked for only among the words the question does not already have."""
-        words = self.words
-        size = math.log1p(len(words))
+        text_words = self.words
+        size = math.log1p(len(text_words))
         if kind == "other":
             return (size, 0.0, 0.0, 0.0)  # no cue to look for
-        new = [w for w in words if w.casefold() not in question_words]
+        new = [w for w in text_words if w.casefold() not in question_words]
         if kind == "who":
-            return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != words[0])))
+            return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != text_words[0])))
         pattern = _DATE if kind == "when" else _NUMBER
         found = float(bool(pattern.search(" ".join(new))))
         return (size, found, 0.0, 0.0) if kind == "when" else (size, 0.0, found, 0.0)
