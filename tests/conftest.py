@@ -80,6 +80,18 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     assistant.close()
 
 
+def record_searches(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The questions ``assistant`` searches from now on, in order; each is still searched."""
+    searched: list[str] = []
+    search = assistant.ask
+    monkeypatch.setattr(
+        assistant,
+        "ask",
+        lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
+    )
+    return searched
+
+
 def shared_path(relative: str) -> Path:
     path = SHARED / relative
     if not path.exists():

@@ -13,7 +13,7 @@ from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.evaluate import contains_answer
 
-from .conftest import BUNDLED_CORPUS, shared_path
+from .conftest import BUNDLED_CORPUS, record_searches, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -83,13 +83,7 @@ def test_a_question_answered_ahead_is_searched_again_only_if_it_or_the_index_cha
     cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assistant = Assistant(cats_indexed)
-    chat, searched = assistant.conversation(), []
-    search = assistant.ask
-    monkeypatch.setattr(
-        assistant,
-        "ask",
-        lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
-    )
+    chat, searched = assistant.conversation(), record_searches(assistant, monkeypatch)
     question = "Where was the cat domesticated?"
     chat.foresee(question)
     assert searched == [question] and chat.turns == []

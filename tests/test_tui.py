@@ -31,7 +31,7 @@ from verbatim.tui.widgets.status_bar import StatusBar
 from verbatim.tui.widgets.transcript import Exchange, Transcript
 from verbatim.types import Reply
 
-from .conftest import REPO
+from .conftest import REPO, record_searches
 
 SIZE = (120, 40)
 
@@ -129,13 +129,7 @@ async def test_a_question_is_answered_while_typing_pauses_and_shown_on_enter(
     app = VerbatimApp(bundled_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        searched: list[str] = []
-        search = app.assistant.ask
-        monkeypatch.setattr(
-            app.assistant,
-            "ask",
-            lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
-        )
+        searched = record_searches(app.assistant, monkeypatch)
         app.query_one(ChatInput).value = "Which Iranian general was killed in Samarra?"
         await pilot.pause(FORESEE_AFTER_SECONDS + 0.1)
         await settle(pilot)
