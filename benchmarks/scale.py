@@ -9,7 +9,8 @@ resident memory:
 
     PYTHONPATH=src nice -n 10 .venv/bin/python benchmarks/scale.py [--sizes 100000,1000000]
 
-Peak memory is about 4.5 GiB at 1M; the whole run took 2 to 10 minutes here, with the host.
+Peak memory is about 4.5 GiB at 1M; the whole run took 2 minutes here (10–20 on a slower,
+busier day).
 """
 
 from __future__ import annotations
