@@ -13,7 +13,7 @@ from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.errors import QuestionError
 from verbatim.evaluate import load_questions, score
-from verbatim.types import Answer, Reply
+from verbatim.types import Answer, Reply, Source
 
 from .conftest import BUNDLED_CORPUS, MakeCorpus, shared_path
 
@@ -153,3 +153,39 @@ def test_highlight_overlap_and_exact_match_against_gold_answers(tmp_path: Path) 
         (0.0, 0.0),
     ]
     assert all(s.highlights_checked == 1 for s in scores)
+
+
+def test_a_citation_is_right_when_the_first_answer_holds_a_gold_and_cites_its_file_and_page(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "Which level?", "answers": ["level 9"], "file": "m.pdf", "page": 4}\n'
+        '{"question": "Who?", "answers": ["Ada"], "file": "a.md"}\n'
+        '{"question": "Where?", "answers": ["Paris"]}\n'
+    )
+    questions = load_questions(path)
+    assert [(q.file, q.page) for q in questions] == [("m.pdf", 4), ("a.md", None), (None, None)]
+
+    def reply(text: str, *sources: Source) -> Reply:
+        return Reply("?", (Answer(text, 1.0, text, sources),), abstained=False)
+
+    def citation_right(*replies: Reply) -> float:
+        scores = score(questions, [*replies, reply("Paris")], [0.01] * 3)
+        assert scores.cited == 2  # the third question names no file
+        return scores.citation_right
+
+    right = reply("Use level 9.", Source("m.pdf", "s", 1, 1, page=4))
+    other_page = reply("Use level 9.", Source("m.pdf", "s", 1, 1, page=5))
+    both = reply("Ada wrote it.", Source("b.md", "s", 1, 1), Source("a.md", "s", 3, 3))
+    no_gold = reply("Someone wrote it.", Source("a.md", "s", 3, 3))
+    assert citation_right(right, both) == 1.0
+    assert citation_right(other_page, both) == 0.5
+    assert citation_right(right, no_gold) == 0.5
+
+
+def test_a_file_or_page_of_the_wrong_type_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "A?", "answers": ["a"], "file": "m.pdf", "page": "4"}\n')
+    with pytest.raises(QuestionError, match="page"):
+        load_questions(path)

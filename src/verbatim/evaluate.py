@@ -34,18 +34,22 @@ def contains_answer(text: str, answers: Iterable[str]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """One question to ask; ``conversation`` groups the turns of one chat (``turn`` from 1)."""
+    """One question to ask; ``conversation`` groups the turns of one chat (``turn`` from 1);
+    ``file`` (and ``page``, for a PDF) is where its answer stands, when the set says so."""
 
     question: str
     answers: tuple[str, ...]
     answerable: bool
     conversation: int | None = None
     turn: int = 1
+    file: str | None = None
+    page: int | None = None
 
 
 def load_questions(path: Path) -> list[Question]:
     """Questions from a JSON-lines file, each line either ``{"question", "answers",
-    "answerable"?}`` or a conversation ``{"turns": [{"question", "answers"}, ...]}``."""
+    "answerable"?, "file"?, "page"?}`` or a conversation ``{"turns": [{"question", "answers"},
+    ...]}``."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
@@ -80,8 +84,19 @@ def _question(item: Any, conversation: int | None = None, turn: int = 1) -> Ques
         raise TypeError("the question is not a string")
     if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
         raise TypeError('"answers" is not a list of strings')
+    file, page = item.get("file"), item.get("page")
+    if file is not None and not isinstance(file, str):
+        raise TypeError('"file" is not a string')
+    if page is not None and (not isinstance(page, int) or isinstance(page, bool)):
+        raise TypeError('"page" is not a whole number')
     return Question(
-        question, tuple(answers), bool(item.get("answerable", True)), conversation, turn
+        question,
+        tuple(answers),
+        bool(item.get("answerable", True)),
+        conversation,
+        turn,
+        file,
+        page,
     )
 
 
@@ -104,6 +119,8 @@ class Scores:
     highlights_checked: int  # answers among the first three that hold a gold answer
     highlight_overlap: float  # share of those whose highlight overlaps a gold answer
     highlight_exact: float  # share of those whose highlight is exactly a gold answer
+    cited: int = 0  # answerable questions that name the file of their answer
+    citation_right: float = 0.0  # share of those whose first answer holds a gold and cites it
 
     def to_dict(self) -> dict[str, float | int]:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -144,6 +161,7 @@ def score(
         if contains_answer(a.text, q.answers)
     ]
     hits = [hit for hit in judged if hit is not None]
+    cited = [(q, r) for q, r in answerable if q.file is not None]
     return Scores(
         questions=len(questions),
         answerable=n,
@@ -168,6 +186,18 @@ def score(
         highlights_checked=len(hits),
         highlight_overlap=_share((overlap for overlap, _ in hits), len(hits)),
         highlight_exact=_share((exact for _, exact in hits), len(hits)),
+        cited=len(cited),
+        citation_right=_share((_cites(r, q) for q, r in cited), len(cited)),
+    )
+
+
+def _cites(reply: Reply, question: Question) -> bool:
+    """Whether the first answer holds a gold answer and cites the question's file (and page)."""
+    if not reply.answers or not contains_answer(reply.answers[0].text, question.answers):
+        return False
+    return any(
+        source.path == question.file and (question.page is None or source.page == question.page)
+        for source in reply.answers[0].sources
     )
 
 
@@ -248,6 +278,7 @@ def describe(scores: Scores, index_seconds: float | None) -> str:
         ("abstention on unanswerable", f"{s.abstained_on_unanswerable:.3f} of {s.unanswerable}"),
         ("wrong abstention on answerable", f"{s.wrongly_abstained:.3f} of {s.answerable}"),
         ("turns after the first: answer@1", f"{s.later_turns_answer_at_1:.3f} of {s.later_turns}"),
+        ("citation right", f"{s.citation_right:.3f} of {s.cited}"),
         (
             "highlight overlap",
             f"{s.highlight_overlap:.3f}, exact {s.highlight_exact:.3f} "
