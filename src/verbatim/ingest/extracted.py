@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from verbatim.ingest.structure import Block, BlockKind, Layout, Sections, parse_layout
+from verbatim.ingest.structure import Block, BlockKind, Layout, Sections
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +96,16 @@ class LayoutBuilder:
             self._write("\n")
         self._page_starts.append(self._length)
 
-    def text(self, text: str) -> None:
-        """Plain text as extracted (a PDF page), kept line for line; its paragraphs, lists and
-        tables are read as in a text file and stand under the current section."""
-        offset = self._length
-        self._write(text if text.endswith("\n") or not text else text + "\n")
-        path = self._sections.path
-        for block in parse_layout(text).blocks:
-            header = block.table_header
-            self._blocks.append(
-                Block(
-                    block.kind,
-                    block.start + offset,
-                    block.end + offset,
-                    path,
-                    None if header is None else (header[0] + offset, header[1] + offset),
-                )
-            )
+    def page_text(self, text: str) -> int:
+        """Text kept as extracted, line for line (a PDF page), whose blocks the loader gives
+        with :meth:`span`; returns where it starts. It ends with a line break."""
+        start, _ = self._write(text if text.endswith("\n") or not text else text + "\n")
+        return start
+
+    def span(self, kind: BlockKind, start: int, end: int) -> None:
+        """A block at ``[start, end)`` of the text written so far, under the current section."""
+        if start < end:
+            self._blocks.append(Block(kind, start, end, self._sections.path))
 
     def build(self, title: str = "") -> Extracted:
         layout = Layout(self._sections.title, tuple(self._blocks))
