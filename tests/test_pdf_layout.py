@@ -293,3 +293,40 @@ def test_ragged_lines_run_on(tmp_path: Path) -> None:
     found = read(path)
     assert found[text.split(". ")[0] + "."][2:] == (1, 3)
     assert blocks(path) == [text, apart.text, title.text, after.text]
+
+
+def test_tables_drawn_with_dashes_give_rows_with_their_header(tmp_path: Path) -> None:
+    body = "Each bit of the value turns on one kind of message, as the table below"
+    path = write_lines(
+        tmp_path / "debug.pdf",
+        [
+            [
+                Line(body, full=True),
+                Line("shows for every one of them:"),
+                Line("Name Value Meaning", indent=5, size=9, space=6),
+                Line("-" * 70, indent=5, size=9),
+                Line("MATCH 1 Brief information about font matching", indent=5, size=9),
+                Line(
+                    "CONFIG 1024 Monitor which configuration files are read and", indent=5, size=9
+                ),
+                Line("in what order", indent=40, size=9),
+            ],
+            [
+                Line("MEMORY 512 Monitor memory usage", indent=5, size=9, at=30),
+                Line("Add the values together to see more.", space=8),
+                Line("Ferry times", space=12),
+                Line("=" * 9),  # as long as the line above: its underline, not a table's rule
+                Line("The ferry leaves at six."),
+            ],
+        ],
+    )
+    found = read(path)
+    config = "CONFIG 1024 Monitor which configuration files are read and in what order"
+    assert found[config][1:] == (1, 6, 7)
+    assert found["MEMORY 512 Monitor memory usage"][1:] == (2, 1, 1)  # runs on over the page
+    assert "Name Value Meaning" not in found and not any("----" in text for text in found)
+    document = parse_extracted(path.name, load(path))
+    headers = {s.text: p.header for p in document.passages for s in p.sentences}
+    assert headers[config] == headers["MEMORY 512 Monitor memory usage"] == "Name Value Meaning"
+    assert headers["Add the values together to see more."] == ""
+    assert headers["The ferry leaves at six."] == "" and "Ferry times" in found

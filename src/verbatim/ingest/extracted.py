@@ -102,10 +102,13 @@ class LayoutBuilder:
         start, _ = self._write(text if text.endswith("\n") or not text else text + "\n")
         return start
 
-    def span(self, kind: BlockKind, start: int, end: int) -> None:
-        """A block at ``[start, end)`` of the text written so far, under the current section."""
+    def span(
+        self, kind: BlockKind, start: int, end: int, header: tuple[int, int] | None = None
+    ) -> None:
+        """A block at ``[start, end)`` of the text written so far, under the current section;
+        ``header`` is the span of a table row's header row."""
         if start < end:
-            self._blocks.append(Block(kind, start, end, self._sections.path))
+            self._blocks.append(Block(kind, start, end, self._sections.path, header))
 
     def build(self, title: str = "") -> Extracted:
         layout = Layout(self._sections.title, tuple(self._blocks))

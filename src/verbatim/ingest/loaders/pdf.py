@@ -60,6 +60,7 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"\S*\d\S*")
+_RULE = re.compile(r"^\s*[-=_–—]{5,}\s*$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _SECTION_NUMBER = re.compile(r"^(?:chapter\s+|appendix\s+)?(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?\s+")
 
@@ -74,6 +75,9 @@ class _Line:
     base: float = math.nan  # the baseline's height on the page
     size: float = math.nan  # font size (of most of it)
     skip: bool = False  # running head, page number, table of contents line: not indexed
+    row: str = ""  # in a table drawn with text: "start" of a row, or "more" of its last cell
+    header: _Line | None = None  # a table row's header line
+    at: int = -1  # where the line starts in the document's text, once written
 
     @property
     def placed(self) -> bool:
@@ -246,10 +250,10 @@ def _metrics(pages: list[_Page]) -> _Metrics | None:
     if drops:
         usual = Counter(round(drop) for drop in drops).most_common(1)[0][0]
         pitch = median(drop for drop in drops if abs(drop - usual) <= 0.75)
-    margins = [_margins([line for n, lines in enumerate(body) if n % 2 == parity for line in lines])
-               for parity in (0, 1)]  # fmt: skip
+    # Odd and even pages may set the text block apart; each needs lines enough to say so.
+    by_parity = [[line for lines in body[parity::2] for line in lines] for parity in (0, 1)]
     whole = _margins([line for lines in body for line in lines])
-    left, right = zip(*(found or whole for found in margins), strict=True)
+    left, right = zip(*(_margins(lines, 20) or whole for lines in by_parity), strict=True)
     metrics = _Metrics(size, pitch, left, right, justified=False)
     # Justified text: the long lines end right at the margin (ragged lines end all over).
     ends = [metrics.right[n % 2] - line.right for n, lines in enumerate(body) for line in lines]
@@ -257,9 +261,10 @@ def _metrics(pages: list[_Page]) -> _Metrics | None:
     return replace(metrics, justified=sum(abs(end) <= 1.5 for end in long) >= 0.5 * len(long))
 
 
-def _margins(lines: list[_Line]) -> tuple[float, float] | None:
-    """The usual left edge and the right edge (90th percentile) of body lines."""
-    if not lines:
+def _margins(lines: list[_Line], least: int = 1) -> tuple[float, float] | None:
+    """The usual left edge and the right edge (90th percentile) of body lines (None: fewer than
+    ``least`` lines)."""
+    if len(lines) < max(least, 1):
         return None
     left = Counter(round(line.left) for line in lines).most_common(1)[0][0]
     rights = sorted(line.right for line in lines)
@@ -352,6 +357,56 @@ def _outside(pages: list[_Page], edges: list[list[_Line]]) -> Callable[[_Line], 
 
 def _running_key(line: _Line) -> str:
     return re.sub(r"\d+", "#", _collapse(line.text).casefold())
+
+
+# --- Tables drawn with text ----------------------------------------------------------------
+
+
+def _mark_tables(pages: list[_Page], metrics: _Metrics) -> None:
+    """Tables drawn with text: a header of a few words over a rule of dashes that runs past it,
+    then rows. A row starts at the table's left edge; a line further right goes on the row's last
+    cell. The header is read with each row, not as text of its own. A table ends at space, at
+    another size or left of its edge, and runs on at the top of the next page."""
+    header: _Line | None = None
+    last: _Line | None = None  # the table's last line (the rule, at first)
+    left = math.nan  # the table's left edge, from its first row
+    for page in pages:
+        above: _Line | None = None  # the line above, on this page
+        for line in page.lines:
+            if line.skip or not line.placed or not line.text.strip():
+                continue
+            if last and header and _in_table(last, line, above, left, metrics):
+                left = line.left if math.isnan(left) else left
+                line.row, line.header = "start" if line.left <= left + 3 else "more", header
+                above = last = line
+                continue
+            last = None
+            if above is not None and _RULE.match(line.text) and _heads_table(above, line):
+                above.skip = line.skip = True
+                header, last, left = above, line, math.nan
+            above = line
+
+
+def _heads_table(header: _Line, rule: _Line) -> bool:
+    """Whether ``header`` (two words or more, no sentence) is a table's header over ``rule``,
+    which runs well past it (a heading's underline is as long as the heading)."""
+    words = len(header.text.split())
+    ends = _SENTENCE_END.search(header.text.rstrip())
+    past = rule.right - header.right > 0.1 * (rule.right - rule.left)
+    return words >= 2 and not ends and past and abs(header.left - rule.left) <= 3
+
+
+def _in_table(
+    last: _Line, line: _Line, above: _Line | None, left: float, metrics: _Metrics
+) -> bool:
+    """Whether ``line`` goes on the table whose last line is ``last`` (``above``: the line above
+    ``line`` on its page, if any)."""
+    if _bigger(last, line) or _bigger(line, last) or line.left < left - 3:  # False if left is nan
+        return False
+    if above is None:  # the top of a page: the table runs on if it ended the page before
+        return True
+    drop = last.base - line.base
+    return above is last and 0 < drop <= 1.15 * metrics.pitch * line.size / metrics.size
 
 
 # --- Headings ---------------------------------------------------------------------------------
@@ -523,18 +578,28 @@ def _page_blocks(
             cut = index + heading.lines
             unindexed = cut if not heading.indexed else unindexed
         ends = index < unindexed or line.skip or not line.text.strip()
-        inside = index < cut  # the lines of a heading indexed as text are one block
-        if block and (ends or starts or not (inside or _continues(block, line, metrics, number))):
+        if block and (ends or starts or not _joins(block, line, index < cut, metrics, number)):
             yield kind, first, index - 1
             block = []
         if ends:
             continue
         if not block:  # a heading indexed as text is a paragraph, whatever its number
             bullet = _BULLET.match(line.text) and index >= cut
-            kind, first = BlockKind.LIST_ITEM if bullet else BlockKind.PARAGRAPH, index
+            kind = BlockKind.LIST_ITEM if bullet else BlockKind.PARAGRAPH
+            kind, first = BlockKind.TABLE_ROW if line.row else kind, index
         block.append(line)
     if block:
         yield kind, first, len(page.lines) - 1
+
+
+def _joins(
+    block: list[_Line], line: _Line, heading: bool, metrics: _Metrics | None, number: int
+) -> bool:
+    """Whether ``line`` goes on ``block``: a table row's lines make its block, nothing else
+    does; so do a heading's lines (``heading``: it is one of them); else see :func:`_continues`."""
+    if line.row or block[-1].row:
+        return line.row == "more"
+    return heading or _continues(block, line, metrics, number)
 
 
 def _write_page(
@@ -547,6 +612,7 @@ def _write_page(
     """Write one page's text line for line, then its sections and blocks."""
     starts = [builder.page_text("".join(line.text + "\n" for line in page.lines))]
     for line in page.lines:
+        line.at = starts[-1]
         starts.append(starts[-1] + len(line.text) + 1)
     for item in _page_blocks(page, headings, metrics, number):
         if isinstance(item, _Heading):
@@ -557,7 +623,9 @@ def _write_page(
         bullet = _BULLET.match(text) if kind is BlockKind.LIST_ITEM else None
         indent = bullet.end() if bullet else len(text) - len(text.lstrip())
         end = starts[last] + len(page.lines[last].text.rstrip())
-        builder.span(kind, starts[first] + indent, end)
+        header = page.lines[first].header
+        span = None if header is None else (header.at, header.at + len(header.text.rstrip()))
+        builder.span(kind, starts[first] + indent, end, span)
 
 
 def _build(pages: list[_Page], title: str, has_outline: bool) -> Extracted:
@@ -567,6 +635,8 @@ def _build(pages: list[_Page], title: str, has_outline: bool) -> Extracted:
         _join_broken_identifiers(page, metrics, number)
         _mark_contents(page)
     _mark_running(pages, metrics)
+    if metrics:
+        _mark_tables(pages, metrics)
     if has_outline:
         headings = {number: _outline_headings(page) for number, page in enumerate(pages)}
     else:
