@@ -37,7 +37,7 @@ _LEVEL_OFFSET = 2  # outline level 0 is a section, not the document title (level
 
 # PDFium joins a word hyphenated across a line end and marks the dropped hyphen with \x02.
 _SOFT_HYPHEN = "\x02"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u00ad\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\ufffe\uffff]")  # not \t\n\r
 # TeX fonts draw an accent as a glyph of its own before the letter ("M¨oller" is "Möller").
 _SPACING_ACCENTS = {
     "\u00a8": "\u0308",  # diaeresis
@@ -59,7 +59,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,7})(?:\s+(?:of|/)\s+\d{1,4})?$|^[-–—]\s*\d{1,4}\s*[-–—]$",
     re.IGNORECASE,
 )
-_FIGURE = re.compile(r"\S*\d\S*")
+_FIGURE = re.compile(r"(?<!\S)(?=\S*\d)\S+")  # a word with a digit in it
 _RULE = re.compile(r"^\s*[-=_–—]{5,}\s*$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _SECTION_NUMBER = re.compile(r"^(?:chapter\s+|appendix\s+)?(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?\s+")
@@ -135,9 +135,10 @@ def _read_lines(text_page: Any) -> list[_Line]:
     raw = text_page.get_text_bounded()
     pieces = list(_printed_lines(raw))
     lines = [_Line(text) for text, _, _ in pieces]
+    unclean = bool(_CONTROL.search(raw.replace(_SOFT_HYPHEN, "")) or _ACCENTED.search(raw))
     for line, (_, first, last) in zip(lines, pieces, strict=True):
         _place(line, text_page, raw, first, last)
-        line.text = _clean(line.text)
+        line.text = _clean(line.text) if unclean else line.text.replace("\t", " ")
     return lines
 
 
@@ -180,8 +181,9 @@ def _place(line: _Line, text_page: Any, raw: str, first: int, last: int) -> None
     if not pdfium.FPDFText_GetCharOrigin(text_page, start, x, y):
         return
     # A line may mix fonts (a prototype's bold name): its size is the middle one of five.
-    samples = (start + (end - start) * part // 4 for part in range(5))
-    sizes = sorted(size for i in samples if (size := pdfium.FPDFText_GetFontSize(text_page, i)) > 0)
+    font_size = pdfium.FPDFText_GetFontSize
+    sizes = sorted(font_size(text_page, start + (end - start) * part // 4) for part in range(5))
+    sizes = [size for size in sizes if size > 0]
     if not sizes:
         return
     line.size = round(sizes[len(sizes) // 2], 1)
