@@ -207,6 +207,9 @@ def test_a_term_is_read_with_its_indented_definition(tmp_path: Path) -> None:
                 Line("library. It suits small embedded systems.", indent=15),
                 Line("--disable-shared", space=3),
                 Line("Omit building the shared libraries.", indent=15, space=2),
+                Line("void pier_open (int pier) [Function]", full=True, space=6),
+                Line("void pier_close (int pier) [Function]", full=True),  # each a head
+                Line("Opens or closes the gates of a pier.", indent=15),
             ]
         ],
     )
@@ -216,6 +219,8 @@ def test_a_term_is_read_with_its_indented_definition(tmp_path: Path) -> None:
     ][2:] == (4, 6)
     assert "It suits small embedded systems." in found
     assert "--disable-shared Omit building the shared libraries." in found
+    assert "void pier_open (int pier) [Function]" in found
+    assert "void pier_close (int pier) [Function] Opens or closes the gates of a pier." in found
     assert "Some of the more interesting options are:" in found  # not with the term
 
 

@@ -53,6 +53,8 @@ _ACCENTED = re.compile(f"([{''.join(_SPACING_ACCENTS)}])([A-Za-z])")
 _BROKEN_IDENTIFIER = re.compile(r"[A-Za-z0-9]_$")  # TeX breaks `aes128_set_key` after the `_`
 # Bullets as PDFs give them, Word's Symbol and Wingdings ones included; numbered and lettered items.
 _BULLET = re.compile(r"^\s*(?:[•◦▪‣●○■□∙·\uf0b7\uf0a7]|\d{1,3}[.)]|[a-z][.)])\s+(?=\S)")
+# Texinfo sets a definition's category right of its head line: "void f (int x) [Function]".
+_DEFINITION = re.compile(r"\s\[[A-Z][A-Za-z ]{1,30}\]$")
 _SENTENCE_END = re.compile(r"[.!?:;]['\"’”)]*$")
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,8})\s*$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(
@@ -513,7 +515,7 @@ def _continues(block: list[_Line], line: _Line, metrics: _Metrics | None, number
     """Whether ``line`` goes on ``block`` (the lines before it, on 0-based page ``number``) or
     starts a block."""
     last = block[-1]
-    if _BULLET.match(line.text):
+    if _BULLET.match(line.text) or _DEFINITION.search(line.text):
         return False
     if metrics is None or not (last.placed and line.placed):
         return True  # only the text to go by: lines run on, as in hard-wrapped text
