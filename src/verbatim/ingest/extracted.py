@@ -96,7 +96,7 @@ class LayoutBuilder:
             self._write("\n")
         self._page_starts.append(self._length)
 
-    def page_text(self, text: str) -> int:
+    def raw_text(self, text: str) -> int:
         """Text kept as extracted, line for line (a PDF page), whose blocks the loader gives
         with :meth:`span`; returns where it starts. It ends with a line break."""
         start, _ = self._write(text if text.endswith("\n") or not text else text + "\n")

@@ -614,7 +614,7 @@ def _write_page(
     number: int,
 ) -> None:
     """Write one page's text line for line, then its sections and blocks."""
-    starts = [builder.page_text("".join(line.text + "\n" for line in page.lines))]
+    starts = [builder.raw_text("".join(line.text + "\n" for line in page.lines))]
     for line in page.lines:
         line.at = starts[-1]
         starts.append(starts[-1] + len(line.text) + 1)
