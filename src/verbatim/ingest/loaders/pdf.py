@@ -2,17 +2,19 @@
 
 A PDF's text has no markup for paragraphs or headings, and PDFium gives each page as lines with
 no blank line between paragraphs. Where each line starts, ends and sits, and its font size, tell
-the paragraphs apart: a gap wider than the line spacing, a change of size, an indented first line,
-a short line in justified text, a bullet. A definition term on its own line (an option, a function
-prototype) is read with the indented definition under it.
+the blocks apart: space wider than the line spacing, a change of size, an indented first line,
+a short line in justified text, a bullet, a short row of figures. A term on its own line (an
+option, a function prototype) is read with the definition indented under it; a table drawn with
+a rule of dashes gives a block per row, read with its header.
 
 Sections come from the document outline (bookmarks) when it has one: a section starts at the line
-of its page that repeats its title, or at the top of the page when no line does. Without an
+of its page that prints its title, or at the top of the page when no line does. Without an
 outline, lines set larger than the body text are the headings.
 
 Running heads and footers (lines at the top or bottom of many pages, page numbers) and table of
 contents lines (dot leaders and a page number) stay in the text, so that lines keep their numbers,
-but are not indexed. Lines are numbered within each page.
+but are not indexed. Words hyphenated across a line end are made whole on the line where they
+start. Lines are numbered within each page.
 """
 
 from __future__ import annotations
