@@ -244,8 +244,9 @@ def test_title_page_lines_are_sentences_of_their_own(tmp_path: Path) -> None:
     assert found["by Ann Smith"][1:] == (1, 3, 3)
     assert found["Copyright 2020 Ann Smith and the harbour board"][1:] == (1, 5, 5)
     assert found["Harbour tool, version 2.1"][1] == 1
-    # Without an outline, larger lines are the headings.
+    # Without an outline, larger lines are the headings; indexed too, without their number.
     assert found["The tool plans moorings."][0].endswith("1. Introduction")
+    assert found["Introduction"][1:] == (2, 1, 1) and "1." not in found
     assert found["Run it once a day."][0].endswith("2. Usage")
 
 

@@ -66,6 +66,7 @@ _PAGE_NUMBER = re.compile(
 _FIGURE = re.compile(r"(?<!\S)(?=\S*\d)\S+")  # a word with a digit in it
 _RULE = re.compile(r"^\s*[-=_–—]{5,}\s*$")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+)\.?\s+(?=\S)")
 _SECTION_NUMBER = re.compile(r"^(?:chapter\s+|appendix\s+)?(?:\d{1,3}|[A-Z])(?:\.\d{1,3})*\.?\s+")
 
 
@@ -566,36 +567,46 @@ def _is_row(line: _Line, metrics: _Metrics, number: int) -> bool:
 
 def _page_blocks(
     page: _Page, headings: list[_Heading], metrics: _Metrics | None, number: int
-) -> Iterator[_Heading | tuple[BlockKind, int, int]]:
-    """The page's sections as they start, and its blocks (kind, first and last line), in order."""
+) -> Iterator[_Heading | tuple[BlockKind, int, int, int]]:
+    """The page's sections as they start, and its blocks in order: kind, first and last line,
+    and how many characters of the first line it leaves out."""
     by_line: dict[int, list[_Heading]] = defaultdict(list)
     for heading in headings:
         by_line[heading.line].append(heading)
     block: list[_Line] = []
-    kind, first = BlockKind.PARAGRAPH, 0
+    kind, first, marker = BlockKind.PARAGRAPH, 0, 0
     cut = unindexed = 0  # a block starts at line `cut`; lines before `unindexed` are a heading
     for index, line in enumerate(page.lines):
         starts = index in by_line or index == cut
         for heading in by_line.get(index, []):
             if block:
-                yield kind, first, index - 1
+                yield kind, first, index - 1, marker
                 block = []
             yield heading
             cut = index + heading.lines
             unindexed = cut if not heading.indexed else unindexed
         ends = index < unindexed or line.skip or not line.text.strip()
         if block and (ends or starts or not _joins(block, line, index < cut, metrics, number)):
-            yield kind, first, index - 1
+            yield kind, first, index - 1, marker
             block = []
         if ends:
             continue
-        if not block:  # a heading indexed as text is a paragraph, whatever its number
-            bullet = _BULLET.match(line.text) and index >= cut
-            kind = BlockKind.LIST_ITEM if bullet else BlockKind.PARAGRAPH
-            kind, first = BlockKind.TABLE_ROW if line.row else kind, index
+        if not block:
+            (kind, marker), first = _block_start(line, index < cut), index
         block.append(line)
     if block:
-        yield kind, first, len(page.lines) - 1
+        yield kind, first, len(page.lines) - 1, marker
+
+
+def _block_start(line: _Line, heading: bool) -> tuple[BlockKind, int]:
+    """The kind of block ``line`` starts (``heading``: it prints a heading indexed as text), and
+    how many of its characters the block leaves out: a bullet, a heading's number, spaces."""
+    if line.row:
+        return BlockKind.TABLE_ROW, len(line.text) - len(line.text.lstrip())
+    marker = (_HEADING_NUMBER if heading else _BULLET).match(line.text)
+    if marker is None:
+        return BlockKind.PARAGRAPH, len(line.text) - len(line.text.lstrip())
+    return BlockKind.PARAGRAPH if heading else BlockKind.LIST_ITEM, marker.end()
 
 
 def _joins(
@@ -624,14 +635,11 @@ def _write_page(
         if isinstance(item, _Heading):
             builder.section(item.level, item.name)
             continue
-        kind, first, last = item
-        text = page.lines[first].text
-        bullet = _BULLET.match(text) if kind is BlockKind.LIST_ITEM else None
-        indent = bullet.end() if bullet else len(text) - len(text.lstrip())
+        kind, first, last, marker = item
         end = starts[last] + len(page.lines[last].text.rstrip())
         header = page.lines[first].header
         span = None if header is None else (header.at, header.at + len(header.text.rstrip()))
-        builder.span(kind, starts[first] + indent, end, span)
+        builder.span(kind, starts[first] + marker, end, span)
 
 
 def _build(pages: list[_Page], title: str, has_outline: bool) -> Extracted:
