@@ -177,3 +177,14 @@ def test_a_deeply_nested_page_is_read(tmp_path: Path, opening: str, closing: str
     except UnreadableFileError as error:  # the only acceptable failure: a reason, no crash
         pytest.fail(f"unreadable: {error}")
     assert "The bottom is reached." in found and "After the nesting." in found
+
+
+def test_paragraphs_that_one_sentence_runs_through_are_one_paragraph(tmp_path: Path) -> None:
+    page = """<html><head><title>FAQ</title></head><body>
+    <p>Use</p><p><code>widget-config --cflags</code></p><p>to get the compilation flags.</p>
+    <p>Usually this is done from the Makefile.</p><p>It works.</p>
+    <p>Run this first:</p><p><code>make check</code></p></body></html>"""
+    found = sections(parse(write(tmp_path, page)))
+    assert "Use widget-config --cflags to get the compilation flags." in found
+    # A finished sentence, a capital or a colon ends the paragraph as written.
+    assert {"Usually this is done from the Makefile.", "It works.", "make check"} <= set(found)

@@ -218,6 +218,7 @@ class _Reader:
         self._path: list[tuple[int, str]] = []  # the sections entered, as the builder has them
         self._titled = False  # the first level-1 heading is the title, not a section
         self._dl_levels: list[int] = []  # section level of the terms of each open <dl>
+        self._paragraph: list[str] = []  # paragraphs read so far that one sentence runs through
 
     def read(self, root: Any) -> None:
         stack = [_Frame(iter(root.children))]
@@ -234,6 +235,7 @@ class _Reader:
             if inner is not None:
                 self._flush(frame.loose)
                 stack.append(inner)
+        self._end_paragraph()
 
     def _visit(self, child: Any, loose: list[str]) -> _Frame | None:
         """Read one child; returns the frame to read next when it is a container."""
@@ -249,6 +251,10 @@ class _Reader:
         self._flush(loose)
         if self._stats.is_boilerplate(child):
             return None
+        if name == "p" and not counts.inside & _HAS_BLOCK:
+            self._paragraph_part(_text(child))
+            return None
+        self._end_paragraph()
         if name in _HEADINGS:
             self._heading(_HEADINGS[name], _text(child))
         elif name == "pre":
@@ -266,8 +272,26 @@ class _Reader:
                 return _Frame(iter(child.children))
         return None
 
+    def _paragraph_part(self, text: str) -> None:
+        """A ``<p>``; one that goes on with the sentence the paragraph before it left
+        unfinished (``<p>Use</p><p><code>cc -O2</code></p><p>to optimise.</p>``) is read as
+        part of that paragraph."""
+        text = " ".join(text.split())
+        if not text:
+            return
+        if not (self._paragraph and _continues(self._paragraph[-1], text)):
+            self._end_paragraph()
+        self._paragraph.append(text)
+
+    def _end_paragraph(self) -> None:
+        self._builder.block(" ".join(self._paragraph))
+        self._paragraph.clear()
+
     def _flush(self, loose: list[str]) -> None:
-        self._builder.block("".join(loose))
+        text = "".join(loose)
+        if text.strip():
+            self._end_paragraph()
+            self._builder.block(text)
         loose.clear()
 
     def _heading(self, level: int, text: str) -> None:
@@ -297,6 +321,7 @@ class _Reader:
         self._dl_levels.append(level)
 
         def leave() -> None:
+            self._end_paragraph()
             self._dl_levels.pop()
             while self._path and self._path[-1][0] >= level:
                 self._path.pop()
@@ -305,6 +330,11 @@ class _Reader:
             self._builder.section(*(self._path[-1] if self._path else (level, "")))
 
         return _Frame(iter(dl.children), on_exit=leave)
+
+
+def _continues(before: str, after: str) -> bool:
+    """Whether ``after`` goes on with a sentence that ``before`` leaves unfinished."""
+    return before[-1] not in ".!?:;" and after[0].islower()
 
 
 def _is_layout_table(table: Any, counts: _Counts) -> bool:
