@@ -58,11 +58,13 @@ def test_layout_tables_are_read_cell_by_cell_and_their_menu_is_left_out(tmp_path
         document = parse(write(tmp_path, TABLE_LAYOUT))
     found = sections(document)
     assert document.title == "Frequently asked"
-    assert found["Use widget-config --cflags to get the compilation flags."] == "Frequently asked"
-    assert found["Troubles compiling programs"] == "Frequently asked"
+    # A list item's emphasised lead-in is the section of the blocks after it.
+    question = "Frequently asked › Troubles compiling programs"
+    assert found["Use widget-config --cflags to get the compilation flags."] == question
+    assert found["Troubles compiling programs"] == question
     # A paragraph with a few links is content; the menu (and its label) is not.
     assert any(text.startswith("See the build notes, the porting guide") for text in found)
-    assert "Jane Doe" in found
+    assert found["Jane Doe"] == "Frequently asked"
     indexed = " ".join(found)
     assert "Downloads" not in indexed and "Main Menu" not in indexed
 
@@ -87,7 +89,8 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     <h2>Overview</h2><p>The parser reads XML in a single pass.</p>
     <ul><li><a href="x.html">XML_Parse</a> parses a piece of the document.</li>
     <li><a href="y.html">XML_Stop</a> stops the parser in a handler.</li>
-    <li><a href="z.html">XML_Resume</a> resumes a stopped parser.</li></ul>
+    <li><a href="z.html">XML_Resume</a> resumes a stopped parser.</li>
+    <li><b>Note</b> the parser is not reentrant.<p>Use one parser per thread.</p></li></ul>
     <ul>{typed}</ul>
     <div><ul>{MENU}{MENU}</ul><div><p><a href="a">Ann Lee</a> maintains the Windows port.</p>
     <p><a href="b">Bob Stone</a> wrote the <a href="c">Python bindings</a>.</p>
@@ -97,6 +100,7 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     for boilerplate in ("Section 3", "Topic 5", "v2.0", "Versions"):
         assert boilerplate not in indexed
     assert found["XML_Stop stops the parser in a handler."] == "Overview"
+    assert found["Use one parser per thread."] == "Overview"  # no lead-in: text follows <b>
     assert "buffer <string> | <Buffer> | <Array> The bytes to decode." in indexed
     # Mostly links as a whole, but not once its menu is left out: the rest is content.
     assert "Ann Lee maintains the Windows port." in found and "Internals" not in indexed

@@ -217,7 +217,7 @@ class _Reader:
         self._stats = stats
         self._path: list[tuple[int, str]] = []  # the sections entered, as the builder has them
         self._titled = False  # the first level-1 heading is the title, not a section
-        self._dl_levels: list[int] = []  # section level of the terms of each open <dl>
+        self._term_levels: list[int] = []  # section level of the terms of each open <dl>
         self._paragraph: list[str] = []  # paragraphs read so far that one sentence runs through
 
     def read(self, root: Any) -> None:
@@ -262,12 +262,14 @@ class _Reader:
         elif name == "table" and not _is_layout_table(child, counts):
             _table(child, self._builder)
         elif name == "dl":
-            return self._definitions(child)
+            return self._with_terms(child)
         else:
-            if name == "dt" and self._dl_levels and _starts_terms(child):
-                self._enter(self._dl_levels[-1], _terms(child))
+            if name == "dt" and self._term_levels and _starts_terms(child):
+                self._enter(self._term_levels[-1], _terms(child))
             if name in _BLOCKS and not counts.inside & _HAS_BLOCK:
                 self._builder.block(_text(child), _BLOCKS[name])
+            elif name == "li" and (lead := _lead_in(child)):
+                return self._with_terms(child, lead)
             else:
                 return _Frame(iter(child.children))
         return None
@@ -314,22 +316,37 @@ class _Reader:
             self._path.pop()
         self._path.append((level, name))
 
-    def _definitions(self, dl: Any) -> _Frame:
-        """A ``<dl>``: each term becomes the innermost section of its definitions, and leaving
-        the list returns to the sections in force before it."""
-        level = self._dl_levels[-1] + 1 if self._dl_levels else _TERM_LEVEL
-        self._dl_levels.append(level)
+    def _with_terms(self, element: Any, term: str = "") -> _Frame:
+        """Read a ``<dl>``, whose each term becomes the innermost section of its definitions, or
+        a list item under its lead-in ``term``; leaving it returns to the sections before it."""
+        level = self._term_levels[-1] + 1 if self._term_levels else _TERM_LEVEL
+        self._term_levels.append(level)
+        if term:
+            self._enter(level, term)
 
         def leave() -> None:
             self._end_paragraph()
-            self._dl_levels.pop()
+            self._term_levels.pop()
             while self._path and self._path[-1][0] >= level:
                 self._path.pop()
             # Re-entering the innermost section drops the terms below it; with none, an empty
             # name leaves the path empty (blocks then stand under the page's title).
             self._builder.section(*(self._path[-1] if self._path else (level, "")))
 
-        return _Frame(iter(dl.children), on_exit=leave)
+        return _Frame(iter(element.children), on_exit=leave)
+
+
+def _lead_in(item: Any) -> str:
+    """The emphasised words a list item opens with, right before its first block: the item's
+    title, as in ``<li><em>Troubles linking</em><p>Usually the problem...</p></li>``."""
+    nodes = [node for node in item.children if getattr(node, "name", None) or str(node).strip()]
+    if (
+        len(nodes) > 1
+        and getattr(nodes[0], "name", None) in ("b", "strong", "em", "i")
+        and getattr(nodes[1], "name", None) in _BLOCK_LEVEL
+    ):
+        return " ".join(_text(nodes[0]).split())
+    return ""
 
 
 def _continues(before: str, after: str) -> bool:
