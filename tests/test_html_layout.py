@@ -82,6 +82,11 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
         "</code></a> The bytes to decode.</li><li>Returns: "
         '<a href="#t"><code>&lt;string&gt;</code></a></li>'
     )
+    addresses = [f"{name}@users.example.org" for name in ("Ann", "Bob", "Cy")]
+    authors = "".join(
+        f'<li>{address.split("@")[0]} &lt;<a href="mailto:{address}">{address}</a>&gt;</li>'
+        for address in addresses
+    )
     page = f"""<html><head><title>Parser</title></head><body>
     <h2>Table of Contents</h2><ul>{contents}</ul>
     <div class="sidebar"><p>Versions</p><a href="/v1">v1.0</a> <a href="/v2">v2.0</a>
@@ -94,7 +99,8 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     <ul>{typed}</ul>
     <div><ul>{MENU}{MENU}</ul><div><p><a href="a">Ann Lee</a> maintains the Windows port.</p>
     <p><a href="b">Bob Stone</a> wrote the <a href="c">Python bindings</a>.</p>
-    <p>Thanks to everyone who sent patches over the years.</p></div></div></body></html>"""
+    <p>Thanks to everyone who sent patches over the years.</p></div></div>
+    <ul>{authors}</ul></body></html>"""
     found = sections(parse(write(tmp_path, page)))
     indexed = " ".join(found)
     for boilerplate in ("Section 3", "Topic 5", "v2.0", "Versions"):
@@ -104,6 +110,7 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     assert "buffer <string> | <Buffer> | <Array> The bytes to decode." in indexed
     # Mostly links as a whole, but not once its menu is left out: the rest is content.
     assert "Ann Lee maintains the Windows port." in found and "Internals" not in indexed
+    assert "Bob <Bob@users.example.org>" in found  # e-mail addresses are not a menu
 
 
 def test_a_definition_is_read_under_its_term(tmp_path: Path) -> None:

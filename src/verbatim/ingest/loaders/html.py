@@ -158,7 +158,7 @@ class _Stats:
 
     def _count(self, tag: Any, parent: _Counts, parent_kept: _Counts) -> None:
         counts, kept = self._all[id(tag)], self._kept[id(tag)]
-        if tag.name == "a":
+        if tag.name == "a" and _is_link(tag):
             counts.linked, counts.links = counts.text, counts.links + 1
             kept.linked, kept.links = kept.text, kept.links + 1
         parent.add(counts)
@@ -185,6 +185,13 @@ class _Stats:
 
     def is_boilerplate(self, tag: Any) -> bool:
         return id(tag) in self._boilerplate
+
+
+def _is_link(anchor: Any) -> bool:
+    """A link that leads somewhere: not a named anchor, nor an e-mail address (a list of
+    authors with their addresses is content, not a menu)."""
+    href = anchor.get("href")
+    return bool(href) and not str(href).lower().startswith("mailto:")
 
 
 def _unlinked(counts: _Counts) -> int:
