@@ -87,6 +87,7 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
         f'<li>{address.split("@")[0]} &lt;<a href="mailto:{address}">{address}</a>&gt;</li>'
         for address in addresses
     )
+    dl_contents = "".join(f'<dt><a href="c{n}.html">Chapter {n}</a></dt>' for n in range(30))
     page = f"""<html><head><title>Parser</title></head><body>
     <h2>Table of Contents</h2><ul>{contents}</ul>
     <div class="sidebar"><p>Versions</p><a href="/v1">v1.0</a> <a href="/v2">v2.0</a>
@@ -100,7 +101,11 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     <div><ul>{MENU}{MENU}</ul><div><p><a href="a">Ann Lee</a> maintains the Windows port.</p>
     <p><a href="b">Bob Stone</a> wrote the <a href="c">Python bindings</a>.</p>
     <p>Thanks to everyone who sent patches over the years.</p></div></div>
-    <ul>{authors}</ul></body></html>"""
+    <ul>{authors}</ul>
+    <div class="book"><div class="titlepage"><h1>Parser Manual</h1>
+    <p>Release 3.19.0, 11 April 2022</p></div>
+    <div class="toc"><p><b>Table of Contents</b></p><dl>{dl_contents}</dl></div></div>
+    </body></html>"""
     found = sections(parse(write(tmp_path, page)))
     indexed = " ".join(found)
     for boilerplate in ("Section 3", "Topic 5", "v2.0", "Versions"):
@@ -111,6 +116,8 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     # Mostly links as a whole, but not once its menu is left out: the rest is content.
     assert "Ann Lee maintains the Windows port." in found and "Internals" not in indexed
     assert "Bob <Bob@users.example.org>" in found  # e-mail addresses are not a menu
+    # A title page beside a table of contents: the contents go, the title page stays.
+    assert "Release 3.19.0, 11 April 2022" in found and "Chapter 4" not in indexed
 
 
 def test_a_definition_is_read_under_its_term(tmp_path: Path) -> None:

@@ -42,6 +42,9 @@ _BLOCK_LEVEL = frozenset({
 # contents or an index, not content (the link-density rule of boilerplate detection).
 _MIN_LINKS = 3
 _MAX_LINK_DENSITY = 0.5
+# Less text than this left outside links once a box's menus are left out is their labels ("Main
+# Menu"), not content (such as a title page beside a table of contents).
+_LABEL_CHARS = 30
 _TERM_LEVEL = 7  # section level of a definition list's terms: below every heading (h1-h6)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -178,7 +181,7 @@ class _Stats:
             return only_links >= _MIN_LINKS and only_links > _MAX_LINK_DENSITY * len(items)
         if tag.name in _TEXT_BLOCKS or not (tag.name in _BLOCK_LEVEL or counts.inside & _HAS_BLOCK):
             return False  # running text, or inline
-        return counts.is_dense() and (kept.is_dense() or _unlinked(kept) < counts.text / 4)
+        return counts.is_dense() and (kept.is_dense() or _unlinked(kept) < _LABEL_CHARS)
 
     def __call__(self, tag: Any) -> _Counts:
         return self._all[id(tag)]
