@@ -87,6 +87,9 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
         f'<li>{address.split("@")[0]} &lt;<a href="mailto:{address}">{address}</a>&gt;</li>'
         for address in addresses
     )
+    types = " | ".join(f'<a href="#{t}"><code>&lt;{t}&gt;</code></a>' for t in ("string", "Buffer"))
+    parameters = "".join(f"<li><code>{name}</code> {types}</li>" for name in ("iv", "id", "n"))
+    signatures = "".join(f'<li><a href="#s{n}">net.connect({n})</a></li>' for n in "abc")
     dl_contents = "".join(f'<dt><a href="c{n}.html">Chapter {n}</a></dt>' for n in range(30))
     page = f"""<html><head><title>Parser</title></head><body>
     <h2>Table of Contents</h2><ul>{contents}</ul>
@@ -101,7 +104,10 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     <div><ul>{MENU}{MENU}</ul><div><p><a href="a">Ann Lee</a> maintains the Windows port.</p>
     <p><a href="b">Bob Stone</a> wrote the <a href="c">Python bindings</a>.</p>
     <p>Thanks to everyone who sent patches over the years.</p></div></div>
-    <ul>{authors}</ul>
+    <ul>{authors}</ul><ul>{parameters}</ul>
+    <section><h3>net.connect()</h3><p>Aliases to <a href="#c">net.createConnection()</a>
+    (<a href="#k">net.Socket</a>, <a href="#s">net.Server</a>).</p>
+    <ul>{signatures}</ul></section>
     <div class="book"><div class="titlepage"><h1>Parser Manual</h1>
     <p>Release 3.19.0, 11 April 2022</p></div>
     <div class="toc"><p><b>Table of Contents</b></p><dl>{dl_contents}</dl></div></div>
@@ -116,6 +122,11 @@ def test_link_lists_and_link_boxes_are_left_out_but_lists_that_say_things_stay(
     # Mostly links as a whole, but not once its menu is left out: the rest is content.
     assert "Ann Lee maintains the Windows port." in found and "Internals" not in indexed
     assert "Bob <Bob@users.example.org>" in found  # e-mail addresses are not a menu
+    assert "iv <string> | <Buffer>" in found  # a word outside the links: not a menu
+    # A part of the page with a heading is never left out whole, only the menus in it.
+    aliases = "Aliases to net.createConnection() (net.Socket, net.Server)."
+    assert found[aliases] == "Overview › net.connect()"
+    assert "net.connect(b)" not in indexed
     # A title page beside a table of contents: the contents go, the title page stays.
     assert "Release 3.19.0, 11 April 2022" in found and "Chapter 4" not in indexed
 

@@ -121,12 +121,18 @@ class _Counts:
     text: int = 0  # non-space characters
     linked: int = 0  # of which inside <a>
     links: int = 0
+    letters: int = 0  # outside <a>
     inside: int = 0  # _HAS_* flags of the descendants
 
     def add(self, other: _Counts) -> None:
         self.text += other.text
         self.linked += other.linked
         self.links += other.links
+        self.letters += other.letters
+
+    def add_text(self, text: str) -> None:
+        self.text += sum(1 for character in text if not character.isspace())
+        self.letters += sum(1 for character in text if character.isalpha())
 
     def is_dense(self) -> bool:
         return self.links >= _MIN_LINKS and self.linked > _MAX_LINK_DENSITY * self.text
@@ -152,9 +158,8 @@ class _Stats:
         for node in reversed(nodes):  # every child before its parent
             parent, kept = stats._all[id(node.parent)], stats._kept[id(node.parent)]
             if type(node) is NavigableString:
-                size = sum(1 for character in node if not character.isspace())
-                parent.text += size
-                kept.text += size
+                parent.add_text(node)
+                kept.add_text(node)
             elif isinstance(node, Tag):
                 stats._count(node, parent, kept)
         return stats
@@ -162,8 +167,8 @@ class _Stats:
     def _count(self, tag: Any, parent: _Counts, parent_kept: _Counts) -> None:
         counts, kept = self._all[id(tag)], self._kept[id(tag)]
         if tag.name == "a" and _is_link(tag):
-            counts.linked, counts.links = counts.text, counts.links + 1
-            kept.linked, kept.links = kept.text, kept.links + 1
+            for own in (counts, kept):
+                own.linked, own.links, own.letters = own.text, own.links + 1, 0
         parent.add(counts)
         parent.inside |= counts.inside | _flags(tag.name)
         if self._is_boilerplate(tag, counts, kept):
@@ -172,15 +177,18 @@ class _Stats:
             parent_kept.add(kept)
 
     def _is_boilerplate(self, tag: Any, counts: _Counts, kept: _Counts) -> bool:
-        """A menu, table of contents or index: a list most of whose items are only a link, or
-        a container mostly of link text that stays so, or keeps little more than labels, once
-        the menus inside it are left out (a container of a menu and the content is kept)."""
+        """A menu, table of contents or index: a list most of whose items are links and nothing
+        else (no word outside them), or a container mostly of link text that stays so, or keeps
+        little more than labels, once the menus inside it are left out (a container of a menu
+        and the content is kept, and so is any part of the page holding a heading)."""
         if tag.name in _LISTS:
             items = [self._all[id(item)] for item in tag.find_all("li", recursive=False)]
-            only_links = sum(1 for item in items if item.links and _unlinked(item) <= item.text / 5)
+            only_links = sum(1 for item in items if item.links and not item.letters)
             return only_links >= _MIN_LINKS and only_links > _MAX_LINK_DENSITY * len(items)
-        if tag.name in _TEXT_BLOCKS or not (tag.name in _BLOCK_LEVEL or counts.inside & _HAS_BLOCK):
-            return False  # running text, or inline
+        if tag.name in _TEXT_BLOCKS or counts.inside & _HAS_HEADING:
+            return False  # running text, or a section of the page
+        if not (tag.name in _BLOCK_LEVEL or counts.inside & _HAS_BLOCK):
+            return False  # inline
         return counts.is_dense() and (kept.is_dense() or _unlinked(kept) < _LABEL_CHARS)
 
     def __call__(self, tag: Any) -> _Counts:
