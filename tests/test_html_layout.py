@@ -217,3 +217,13 @@ def test_paragraphs_that_one_sentence_runs_through_are_one_paragraph(tmp_path: P
     assert "Use widget-config --cflags to get the compilation flags." in found
     # A finished sentence, a capital or a colon ends the paragraph as written.
     assert {"Usually this is done from the Makefile.", "It works.", "make check"} <= set(found)
+
+
+def test_a_heading_over_nothing_but_a_menu_goes_with_the_menu(tmp_path: Path) -> None:
+    page = f"""<html><head><title>npm-docs</title></head><body><main>
+    <section><h2>Table of contents</h2><div><ul>{MENU}</ul></div></section>
+    <h3>Synopsis</h3><p>Run it with a package name.</p></main></body></html>"""
+    extracted = load(write(tmp_path, page))
+    found = sections(parse_extracted("page.html", extracted))
+    assert found["Run it with a package name."] == "Synopsis"
+    assert "Table of contents" not in extracted.text

@@ -227,16 +227,104 @@ class _Frame:
     on_exit: Callable[[], None] | None = None
 
 
-class _Reader:
-    """Reads an element tree into a :class:`LayoutBuilder`, depth first, without recursion."""
+class _Output:
+    """What the reader writes, handed to a :class:`LayoutBuilder`: it knows the sections in
+    force (to return to them after a definition list), joins paragraphs that one sentence runs
+    through, and holds the last heading back until something follows it (a heading followed
+    only by a menu is the menu's label and goes with it)."""
 
-    def __init__(self, builder: LayoutBuilder, stats: _Stats) -> None:
+    def __init__(self, builder: LayoutBuilder) -> None:
         self._builder = builder
-        self._stats = stats
         self._path: list[tuple[int, str]] = []  # the sections entered, as the builder has them
         self._titled = False  # the first level-1 heading is the title, not a section
-        self._term_levels: list[int] = []  # section level of the terms of each open <dl>
+        self._heading: tuple[int, str, Any] | None = None  # held back: level, name, element
         self._paragraph: list[str] = []  # paragraphs read so far that one sentence runs through
+
+    def heading(self, level: int, text: str, element: Any) -> None:
+        name = " ".join(text.split())
+        if name:
+            self._end_paragraph()
+            self._put_heading()
+            self._heading = (level, name, element)
+
+    def dropped(self, element: Any) -> None:
+        """``element`` is left out as boilerplate: a heading right before it labelled it."""
+        if self._heading is not None and self._heading[2].find_next_sibling(True) is element:
+            self._heading = None
+
+    def section(self, level: int, name: str) -> None:
+        """Enter a section whose name is written nowhere (a definition's term)."""
+        self._end_paragraph()
+        self._put_heading()
+        self._builder.section(level, name)
+        self._remember(level, name)
+
+    def leave(self, level: int) -> None:
+        """Return to the sections in force before the ones at ``level`` and below."""
+        self._end_paragraph()
+        self._put_heading()
+        while self._path and self._path[-1][0] >= level:
+            self._path.pop()
+        # Re-entering the innermost section drops the ones below it; with none, an empty name
+        # leaves the path empty (blocks then stand under the page's title).
+        self._builder.section(*(self._path[-1] if self._path else (level, "")))
+
+    def paragraph(self, text: str) -> None:
+        """A ``<p>``; one that goes on with the sentence the paragraph before it left
+        unfinished (``<p>Use</p><p><code>cc -O2</code></p><p>to optimise.</p>``) is read as
+        part of that paragraph."""
+        text = " ".join(text.split())
+        if text:
+            if not (self._paragraph and _continues(self._paragraph[-1], text)):
+                self._end_paragraph()
+            self._paragraph.append(text)
+
+    def block(self, text: str, kind: BlockKind = BlockKind.PARAGRAPH) -> None:
+        if text.strip():
+            self._end_paragraph()
+            self._put_heading()
+            self._builder.block(text, kind)
+
+    def table(self, rows: list[list[str]], has_header: bool) -> None:
+        self._end_paragraph()
+        self._put_heading()
+        self._builder.table(rows, has_header)
+
+    def close(self) -> None:
+        self._end_paragraph()
+        self._put_heading()
+
+    def _end_paragraph(self) -> None:
+        if self._paragraph:
+            self._put_heading()
+            self._builder.block(" ".join(self._paragraph))
+            self._paragraph.clear()
+
+    def _put_heading(self) -> None:
+        if self._heading is None:
+            return
+        level, name, _ = self._heading
+        self._heading = None
+        self._builder.heading(level, name)
+        if level == 1 and not self._titled:
+            self._titled = True
+            self._path = []
+        else:
+            self._remember(level, name)
+
+    def _remember(self, level: int, name: str) -> None:
+        while self._path and self._path[-1][0] >= level:
+            self._path.pop()
+        self._path.append((level, name))
+
+
+class _Reader:
+    """Reads an element tree into an :class:`_Output`, depth first, without recursion."""
+
+    def __init__(self, builder: LayoutBuilder, stats: _Stats) -> None:
+        self._out = _Output(builder)
+        self._stats = stats
+        self._term_levels: list[int] = []  # section level of the terms of each open <dl>
 
     def read(self, root: Any) -> None:
         stack = [_Frame(iter(root.children))]
@@ -253,7 +341,7 @@ class _Reader:
             if inner is not None:
                 self._flush(frame.loose)
                 stack.append(inner)
-        self._end_paragraph()
+        self._out.close()
 
     def _visit(self, child: Any, loose: list[str]) -> _Frame | None:
         """Read one child; returns the frame to read next when it is a container."""
@@ -268,71 +356,31 @@ class _Reader:
             return None
         self._flush(loose)
         if self._stats.is_boilerplate(child):
-            return None
-        if name == "p" and not counts.inside & _HAS_BLOCK:
-            self._paragraph_part(_text(child))
-            return None
-        self._end_paragraph()
-        if name in _HEADINGS:
-            self._heading(_HEADINGS[name], _text(child))
+            self._out.dropped(child)
+        elif name in _HEADINGS:
+            self._out.heading(_HEADINGS[name], _text(child), child)
         elif name == "pre":
-            self._builder.block(_code(child), BlockKind.CODE)
+            self._out.block(_code(child), BlockKind.CODE)
         elif name == "table" and not _is_layout_table(child, counts):
-            _table(child, self._builder)
+            _table(child, self._out)
         elif name == "dl":
             return self._with_terms(child)
         else:
             if name == "dt" and self._term_levels and _starts_terms(child):
-                self._enter(self._term_levels[-1], _terms(child))
-            if name in _BLOCKS and not counts.inside & _HAS_BLOCK:
-                self._builder.block(_text(child), _BLOCKS[name])
+                self._out.section(self._term_levels[-1], _terms(child))
+            if name == "p" and not counts.inside & _HAS_BLOCK:
+                self._out.paragraph(_text(child))
+            elif name in _BLOCKS and not counts.inside & _HAS_BLOCK:
+                self._out.block(_text(child), _BLOCKS[name])
             elif name == "li" and (lead := _lead_in(child)):
                 return self._with_terms(child, lead)
             else:
                 return _Frame(iter(child.children))
         return None
 
-    def _paragraph_part(self, text: str) -> None:
-        """A ``<p>``; one that goes on with the sentence the paragraph before it left
-        unfinished (``<p>Use</p><p><code>cc -O2</code></p><p>to optimise.</p>``) is read as
-        part of that paragraph."""
-        text = " ".join(text.split())
-        if not text:
-            return
-        if not (self._paragraph and _continues(self._paragraph[-1], text)):
-            self._end_paragraph()
-        self._paragraph.append(text)
-
-    def _end_paragraph(self) -> None:
-        self._builder.block(" ".join(self._paragraph))
-        self._paragraph.clear()
-
     def _flush(self, loose: list[str]) -> None:
-        text = "".join(loose)
-        if text.strip():
-            self._end_paragraph()
-            self._builder.block(text)
+        self._out.block("".join(loose))
         loose.clear()
-
-    def _heading(self, level: int, text: str) -> None:
-        name = " ".join(text.split())
-        if not name:
-            return
-        self._builder.heading(level, name)
-        if level == 1 and not self._titled:
-            self._titled = True
-            self._path = []
-        else:
-            self._remember(level, name)
-
-    def _enter(self, level: int, name: str) -> None:
-        self._builder.section(level, name)
-        self._remember(level, name)
-
-    def _remember(self, level: int, name: str) -> None:
-        while self._path and self._path[-1][0] >= level:
-            self._path.pop()
-        self._path.append((level, name))
 
     def _with_terms(self, element: Any, term: str = "") -> _Frame:
         """Read a ``<dl>``, whose each term becomes the innermost section of its definitions, or
@@ -340,16 +388,11 @@ class _Reader:
         level = self._term_levels[-1] + 1 if self._term_levels else _TERM_LEVEL
         self._term_levels.append(level)
         if term:
-            self._enter(level, term)
+            self._out.section(level, term)
 
         def leave() -> None:
-            self._end_paragraph()
             self._term_levels.pop()
-            while self._path and self._path[-1][0] >= level:
-                self._path.pop()
-            # Re-entering the innermost section drops the terms below it; with none, an empty
-            # name leaves the path empty (blocks then stand under the page's title).
-            self._builder.section(*(self._path[-1] if self._path else (level, "")))
+            self._out.leave(level)
 
         return _Frame(iter(element.children), on_exit=leave)
 
@@ -433,7 +476,7 @@ def _code(pre: Any) -> str:
     return "\n".join(listing.get_text().rstrip("\n") for listing in listings)
 
 
-def _table(table: Any, builder: LayoutBuilder) -> None:
+def _table(table: Any, out: _Output) -> None:
     rows = [
         [_text(cell) for cell in row.find_all(["th", "td"], recursive=False)]
         for row in table.find_all("tr")
@@ -442,4 +485,4 @@ def _table(table: Any, builder: LayoutBuilder) -> None:
     has_header = bool(table.find("thead")) or (
         first is not None and not first.find("td", recursive=False)
     )
-    builder.table([row for row in rows if row], has_header)
+    out.table([row for row in rows if row], has_header)
