@@ -1,11 +1,14 @@
 """Saved web pages with Beautiful Soup: the main content, headings kept as the section path.
 
-Navigation, headers, footers, side bars, forms, scripts, styles and hidden elements are dropped;
-when the page marks its main content (``<main>``, ``<article>``, ``role="main"``), only that is
-read. Menus, tables of contents and indexes that are not marked up as navigation are told by
-their link density and left out too. Tables used for page layout are read cell by cell, and a
-definition's term is the innermost section of its definition. Lines count lines of the extracted
-text, which is what the chat app's source pane shows.
+Navigation, headers, footers, side bars, forms, scripts, styles, hidden elements and permalink
+anchors are dropped; when the page marks its main content (``<main>``, ``<article>``,
+``role="main"``), only that is read. Menus, tables of contents and indexes that are not marked
+up as navigation are told by their link density and left out too, with a heading that only
+labels them. Tables used for page layout are read cell by cell. A definition's term (and a list
+item's emphasised lead-in) is the innermost section of what follows it, so that its sentences
+are read with it. Text is read as a browser shows it, and paragraphs that one sentence runs
+through are joined. Lines count lines of the extracted text, which the chat app's source pane
+shows.
 
 The tree is walked with an explicit stack, so deeply nested pages cannot exhaust Python's
 recursion limit.
@@ -111,7 +114,7 @@ def _is_permalink(link: Any) -> bool:
 
 
 _HAS_BLOCK, _HAS_TABLE, _HAS_HEADING = 1, 2, 4
-_LISTS = frozenset({"ul", "ol", "menu"})
+_LISTS = frozenset({"ul", "ol"})
 # Blocks of running text: a few links in them never make them boilerplate.
 _TEXT_BLOCKS = frozenset({*_HEADINGS, *_BLOCKS})
 
