@@ -55,6 +55,7 @@ class Block:
     end: int
     section: str
     table_header: tuple[int, int] | None = None  # span of the header row of a table row
+    hidden: tuple[tuple[int, int], ...] = ()  # spans of markup left out of the text shown
 
 
 @dataclass(frozen=True, slots=True)
