@@ -210,3 +210,14 @@ def test_dot_leaders_of_a_table_of_contents_are_not_sentences(tmp_path: Path) ->
     )
     found = sections(parse(tmp_path, "manual.txt", text))
     assert list(found) == ["Cat pages are compressed with gzip."]
+
+
+def test_repeated_plain_headings_are_no_table_of_contents(tmp_path: Path) -> None:
+    releases = "# Release notes\n\n" + "".join(
+        f"## Version {n}\n\n### Fixes\n\n- fix {n}\n\n### Features\n\n- feature {n}\n\n"
+        f"### Notes\n\n- note {n}\n\n"
+        for n in (2, 1)
+    )
+    found = sections(parse(tmp_path, "NEWS.txt", releases))
+    assert found["fix 2"] == "Version 2 › Fixes"
+    assert found["note 2"] == "Version 2 › Notes"

@@ -112,7 +112,7 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def title_like(name: str, max_words: int = MAX_HEADING_WORDS) -> bool:
+def _title_like(name: str, max_words: int = MAX_HEADING_WORDS) -> bool:
     """Whether ``name`` reads like a heading: a few words, mostly letters, not code, not
     columns of a table, not a clause that runs on."""
     words = name.split()
@@ -184,7 +184,7 @@ def _setext(lines: list[_Line], index: int) -> _Heading | None:
     rule is a separator (or the rule under a table's header)."""
     under = SETEXT_UNDERLINE.match(lines[index + 1].text) if index + 1 < len(lines) else None
     name = lines[index].text.strip()
-    if not under or not title_like(name, MAX_TITLE_WORDS):
+    if not under or not _title_like(name, MAX_TITLE_WORDS):
         return None
     if not max(3, len(name) / 2) <= len(under.group(1)) <= 1.5 * len(name) + 2:
         return None
@@ -230,13 +230,13 @@ def _outline(lines: list[_Line], index: int) -> _Heading | None:
         parts.pop()
     if len(parts) == 1:
         number = int(parts[0])
-        if name.endswith(".") or not title_like(name, MAX_TITLE_WORDS):
+        if name.endswith(".") or not _title_like(name, MAX_TITLE_WORDS):
             return None
         if _numbered_item(lines, index, -1, number - 1) or _numbered_item(
             lines, index, 1, number + 1
         ):
             return None
-    elif not title_like(name):
+    elif not _title_like(name):
         return None
     full = _collapse(" ".join(line.text for line in lines[index:end]))
     return _Heading(min(len(parts) + 1, 6), full, end)
@@ -246,7 +246,7 @@ def _question(lines: list[_Line], index: int) -> _Heading | None:
     """A question standing alone above its answer, which follows after a blank line or
     indented below it (FAQs)."""
     line = lines[index]
-    if line.indented or not QUESTION.match(line.text) or not title_like(line.text):
+    if line.indented or not QUESTION.match(line.text) or not _title_like(line.text):
         return None
     after = index + 1
     if not _ends(lines, after) and not lines[after].indented:
@@ -293,13 +293,15 @@ def _filler(lines: list[_Line], start: int, stop: int) -> bool:
 
 
 def _contents(lines: list[_Line], headings: dict[int, _Heading]) -> set[int]:
-    """The lines of a table of contents: a run of lines that each name a heading further
-    down, with no body text between them, and the short label above the run."""
+    """The lines of a table of contents: a run of numbered or question lines that each name
+    a heading further down, with no body text between them, and the short label above the
+    run. (Other repeated headings, such as "Bug fixes" under each release, are no entries.)"""
     last = {_key(lines[index].text): index for index in headings}
     entries = [
         index
         for index, line in enumerate(lines)
-        if not line.blank and last.get(_key(line.text), -1) > index
+        if (OUTLINE.match(line.text) or QUESTION.match(line.text))
+        and last.get(_key(line.text), -1) > index
     ]
     runs: list[list[int]] = []
     for entry in entries:
@@ -460,7 +462,7 @@ def with_title(layout: Layout, text: str) -> Layout:
 
 def _is_title(line: str) -> bool:
     return (
-        title_like(line, MAX_TITLE_WORDS)
+        _title_like(line, MAX_TITLE_WORDS)
         and (line[0].isupper() or line[0].isdigit())
         and line[-1] not in ".?!"
         and not RECORD.match(line)
