@@ -11,7 +11,7 @@ from verbatim.ingest.extracted import Extracted
 from verbatim.ingest.files import UnreadableFileError, check_corpus, discover, read_text
 from verbatim.ingest.loaders import load
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
-from verbatim.ingest.structure import BlockKind, Layout, parse_layout
+from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title
 from verbatim.types import Document, Passage
 
 # Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
@@ -39,7 +39,7 @@ def parse_document(path: str, text: str) -> Document:
 def parse_extracted(path: str, extracted: Extracted) -> Document:
     """Parse what a loader read from one file; ``path`` is relative to the corpus."""
     text = extracted.text
-    layout: Layout = extracted.layout or parse_layout(text)
+    layout: Layout = extracted.layout or with_title(parse_layout(text), text)
     title = extracted.title or layout.title or PurePosixPath(path).stem
     lines = LineIndex(text)
     units = (

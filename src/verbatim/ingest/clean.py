@@ -1,9 +1,10 @@
-"""Citation-marker removal that remembers where every kept character came from."""
+"""Citation-marker (and markup) removal that remembers where every kept character came from."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Wikipedia-style reference and maintenance markers: [26], [26][27], [a], [note 3],
@@ -45,17 +46,25 @@ class CleanText:
         return self.to_original(start), self.to_original(end - 1) + 1
 
 
-def strip_citations(text: str, offset: int = 0) -> CleanText:
-    """Remove citation markers from ``text``, whose first character is at ``offset`` originally."""
+def strip_citations(
+    text: str, offset: int = 0, hidden: Sequence[tuple[int, int]] = ()
+) -> CleanText:
+    """Remove citation markers from ``text``, whose first character is at ``offset`` originally,
+    and the original spans ``hidden`` (markup a loader found, such as inline HTML tags)."""
+    removed = [(start - offset, end - offset) for start, end in hidden]
+    removed += [match.span() for match in CITATION_MARKER.finditer(text)]
     pieces: list[str] = []
     clean_starts: list[int] = [0]
     original_starts: list[int] = [offset]
     kept = 0
     position = 0
-    for match in CITATION_MARKER.finditer(text):
-        pieces.append(text[position : match.start()])
-        kept += match.start() - position
-        position = match.end()
+    for start, end in sorted(removed):
+        if end <= position:
+            continue  # inside a span already removed
+        start = max(start, position)
+        pieces.append(text[position:start])
+        kept += start - position
+        position = end
         clean_starts.append(kept)
         original_starts.append(offset + position)
     pieces.append(text[position:])

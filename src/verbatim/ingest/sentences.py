@@ -31,11 +31,12 @@ def _has_words(text: str) -> bool:
 
 
 def block_sentences(text: str, block: Block, lines: LineIndex) -> Iterator[Sentence]:
-    """The sentences of one block, citation markers removed, spans mapped to ``text``."""
+    """The sentences of one block, citation markers (and hidden markup) removed, spans mapped
+    to ``text``."""
     if block.kind is BlockKind.CODE:
         yield from _code(text, block, lines)
         return
-    clean = strip_citations(text[block.start : block.end], block.start)
+    clean = strip_citations(text[block.start : block.end], block.start, block.hidden)
     spans = _row_cells(clean) if block.kind is BlockKind.TABLE_ROW else _sentence_spans(clean)
     for shown, start, end in spans:
         if not _has_words(shown):

@@ -1,18 +1,42 @@
-"""Reading a document's layout: headings, paragraphs, list items and table rows."""
+"""Reading a document's layout: headings, paragraphs, list items and table rows.
+
+Plain text marks its headings in many ways: Markdown or wiki marks, an underline, a section
+number ("4.10. How do I ...?", "1.0 General Concepts"), or a question standing alone above its
+answer, as in FAQs. A line counts as a heading only when it also reads like one (short, not
+code, not part of a paragraph), so a code comment or a separator line makes no section. A
+table of contents that repeats the headings of the text below is left out: its entries would
+compete with the real headings and their answers.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 
 WIKI_HEADING = re.compile(r"^(={1,6})\s*(.+?)\s*\1\s*$")
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)(?:\s+#+)?\s*$")
-SETEXT_UNDERLINE = re.compile(r"^(=+|-+)\s*$")
+SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+RULE = re.compile(r"^\s*([-=_*~#])(?:\s?\1){2,}\s*$")  # a separator line: no words, no layout
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 TABLE_SEPARATOR = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
+# "4.10.", "1.0", "3.1.2", "A.1": a section number, then the heading's name.
+OUTLINE = re.compile(
+    r"^(?P<number>(?:\d{1,3}|[A-Z](?=\.\d))(?:\.\d{1,3})*\.?)[ \t]+(?P<name>\S.*)$"
+)
+QUESTION = re.compile(r"^(?:Q\d*[:.)]\s*)?[\"'“(]?[A-Z].*\?[\"'”)]?\s*$")
+# A table-of-contents line: a leader of dots, then a page number.
+DOT_LEADER = re.compile(r"\S\s*(?:\.\s?){4,}\s*\d{1,4}\s*$")
+_COLUMNS = re.compile(r"\S(?: {3,}|\t)\S")  # text in aligned columns: a table, not a heading
+_ROW = re.compile(r"\S(?: {4,}|\t)\S")  # a line of a table or list aligned in columns
+RECORD = re.compile(r"^[^\s:=]+(?: [^\s:=]+){0,3} *[:=] +\S")  # "Key: value", "name = meaning"
+_CODE_MARKS = re.compile(r"/\*|\*/|==|&&|\|\||[{}]|^\$ ")
 
 SECTION_SEPARATOR = " › "
+QUESTION_LEVEL = 7  # a question heading is a leaf: it nests under every numbered heading
+MAX_HEADING_WORDS = 30
+MAX_TITLE_WORDS = 12  # an underlined or first-line title
 
 
 class BlockKind(Enum):
@@ -31,6 +55,7 @@ class Block:
     end: int
     section: str
     table_header: tuple[int, int] | None = None  # span of the header row of a table row
+    hidden: tuple[tuple[int, int], ...] = ()  # spans of markup left out of the text shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +69,21 @@ class _Line:
     start: int
     end: int  # excludes the line break
     text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def indented(self) -> bool:
+        return self.text[:1].isspace()
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    level: int
+    name: str
+    end: int  # the index of the first line after the heading (its underline included)
 
 
 def _lines(text: str) -> list[_Line]:
@@ -68,6 +108,23 @@ def _is_table_row(line: str) -> bool:
     return stripped.count("|") >= 2 and (stripped.startswith("|") or stripped.endswith("|"))
 
 
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _title_like(name: str, max_words: int = MAX_HEADING_WORDS) -> bool:
+    """Whether ``name`` reads like a heading: a few words, mostly letters, not code, not
+    columns of a table, not a clause that runs on."""
+    words = name.split()
+    if not words or len(words) > max_words or _COLUMNS.search(name.strip()):
+        return False
+    if name.rstrip()[-1] in ",;:([{\\=&|" or _CODE_MARKS.search(name):
+        return False
+    letters = sum(char.isalpha() for char in name)
+    words_and_numbers = sum(char.isalnum() for char in name)
+    return letters >= 2 and words_and_numbers >= 0.6 * sum(not char.isspace() for char in name)
+
+
 class Sections:
     """The heading path in force; the first level-1 heading is the document's title."""
 
@@ -80,9 +137,13 @@ class Sections:
             self.title = name
             self._stack = []
             return
+        self.leave(level)
+        self._stack.append((level, name))
+
+    def leave(self, level: int) -> None:
+        """End the sections of ``level`` and deeper."""
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
-        self._stack.append((level, name))
 
     @property
     def path(self) -> str:
@@ -100,65 +161,309 @@ def _is_hard_wrapped(lines: list[_Line]) -> bool:
     return not lengths or lengths[int(len(lengths) * 0.95)] <= WRAP_WIDTH
 
 
+def _breaks(lines: list[_Line], index: int) -> bool:
+    """Whether a block may start at ``index``: at the top, or after a blank line or a rule."""
+    return index == 0 or lines[index - 1].blank or bool(RULE.match(lines[index - 1].text))
+
+
+def _ends(lines: list[_Line], index: int) -> bool:
+    """Whether a block ends before ``index``: at the end, or at a blank line or a rule."""
+    return index >= len(lines) or lines[index].blank or bool(RULE.match(lines[index].text))
+
+
+def _marked(lines: list[_Line], index: int) -> _Heading | None:
+    """A Markdown (``## Name``) or wiki (``== Name ==``) heading, written from the first
+    column: an indented ``# ...`` line is a comment in code."""
+    text = lines[index].text
+    found = _heading(text.strip()) if text[:1] in ("#", "=") else None
+    return _Heading(found[0], found[1], index + 1) if found else None
+
+
+def _setext(lines: list[_Line], index: int) -> _Heading | None:
+    """A short title-like line over an underline of about its length; a longer or shorter
+    rule is a separator (or the rule under a table's header)."""
+    under = SETEXT_UNDERLINE.match(lines[index + 1].text) if index + 1 < len(lines) else None
+    name = lines[index].text.strip()
+    if not under or not _title_like(name, MAX_TITLE_WORDS):
+        return None
+    if not max(3, len(name) / 2) <= len(under.group(1)) <= 1.5 * len(name) + 2:
+        return None
+    return _Heading(1 if under.group(1)[0] == "=" else 2, name, index + 2)
+
+
+def _heading_end(lines: list[_Line], index: int) -> int | None:
+    """The line after a numbered heading that stands alone (a blank line or a rule follows),
+    or None. It may wrap onto up to two more lines: indented ones, or any that end the
+    question it asks. A question may be followed by its answer directly."""
+    end = index + 1
+    if _ends(lines, end) or lines[index].text.rstrip().endswith("?"):
+        return end
+    while end < len(lines) and end - index <= 2 and not lines[end].blank:
+        end += 1
+        if not lines[end - 1].indented and not lines[end - 1].text.rstrip().endswith("?"):
+            return None
+    return end if _ends(lines, end) else None
+
+
+def _numbered_item(lines: list[_Line], index: int, step: int, number: int) -> bool:
+    """Whether the nearest non-blank line ``step`` away is item ``number`` of a list."""
+    index += step
+    while 0 <= index < len(lines) and lines[index].blank:
+        index += step
+    if not 0 <= index < len(lines):
+        return False
+    found = re.match(r"\s*(\d{1,3})[.)]\s", lines[index].text)
+    return found is not None and int(found.group(1)) == number
+
+
+def _outline(lines: list[_Line], index: int) -> _Heading | None:
+    """A numbered heading: "1.2.3 Name", "4.10. How do I ...?", "A.1 Name", "1. NAME".
+    "1.0" is chapter 1; a lone number ("1.") must not be one item of a numbered list."""
+    match = OUTLINE.match(lines[index].text)
+    end = _heading_end(lines, index) if match else None
+    if match is None or end is None:
+        return None
+    wrapped = " ".join(line.text for line in lines[index + 1 : end])
+    name = _collapse(f"{match['name']} {wrapped}")
+    parts = match["number"].rstrip(".").split(".")
+    while len(parts) > 1 and parts[-1] == "0":
+        parts.pop()
+    if len(parts) == 1:
+        number = int(parts[0])
+        if name.endswith(".") or not _title_like(name, MAX_TITLE_WORDS):
+            return None
+        if _numbered_item(lines, index, -1, number - 1) or _numbered_item(
+            lines, index, 1, number + 1
+        ):
+            return None
+    elif not _title_like(name):
+        return None
+    full = _collapse(" ".join(line.text for line in lines[index:end]))
+    return _Heading(min(len(parts) + 1, 6), full, end)
+
+
+def _question(lines: list[_Line], index: int) -> _Heading | None:
+    """A question standing alone above its answer, which follows after a blank line or
+    indented below it (FAQs)."""
+    line = lines[index]
+    if line.indented or not QUESTION.match(line.text) or not _title_like(line.text):
+        return None
+    after = index + 1
+    if not _ends(lines, after) and not lines[after].indented:
+        return None
+    return _Heading(QUESTION_LEVEL, line.text.strip(), after)
+
+
+def _headings(lines: list[_Line]) -> dict[int, _Heading]:
+    """The headings of a plain text, by the index of their first line."""
+    found: dict[int, _Heading] = {}
+    index = 0
+    while index < len(lines):
+        heading = None if lines[index].blank else _marked(lines, index)
+        if heading is None and not lines[index].blank and _breaks(lines, index):
+            heading = _setext(lines, index) or _outline(lines, index) or _question(lines, index)
+        if heading is not None:
+            found[index] = heading
+        index = heading.end if heading is not None else index + 1
+    return found
+
+
+MIN_CONTENTS = 3  # entries of a table of contents
+MAX_CONTENTS_GAP = 10  # lines between two entries (wrapped entries, group labels, sub-lists)
+
+
+def _key(text: str) -> str:
+    """What a table-of-contents entry shares with its heading: the section number, else the
+    text (the wording of an entry often differs from its heading's)."""
+    match = OUTLINE.match(text)
+    return match["number"].rstrip(".") if match else _collapse(text).casefold()
+
+
+def _filler(lines: list[_Line], start: int, stop: int) -> bool:
+    """Whether ``lines[start:stop]`` holds no body text: at most a few lines, none of them
+    two prose lines in a row (a wrapped entry, a group label, a list of sub-entries)."""
+    shown = [line for line in lines[start:stop] if not line.blank]
+    if len(shown) > MAX_CONTENTS_GAP:
+        return False
+    prose = [
+        not (line.blank or LIST_ITEM.match(line.text) or OUTLINE.match(line.text))
+        for line in lines[start:stop]
+    ]
+    return not any(a and b for a, b in pairwise(prose))
+
+
+def _contents(lines: list[_Line], headings: dict[int, _Heading]) -> set[int]:
+    """The lines of a table of contents: a run of numbered or question lines that each name
+    a heading further down, with no body text between them, and the short label above the
+    run. (Other repeated headings, such as "Bug fixes" under each release, are no entries.)"""
+    last = {_key(lines[index].text): index for index in headings}
+    entries = [
+        index
+        for index, line in enumerate(lines)
+        if (OUTLINE.match(line.text) or QUESTION.match(line.text))
+        and last.get(_key(line.text), -1) > index
+    ]
+    runs: list[list[int]] = []
+    for entry in entries:
+        if runs and _filler(lines, runs[-1][-1] + 1, entry):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    skipped: set[int] = set()
+    for run in runs:
+        if len(run) >= MIN_CONTENTS:
+            end = run[-1] + 1
+            while end < len(lines) and end - run[-1] <= 2 and lines[end].indented:
+                end += 1  # the last entry, wrapped
+            skipped.update(range(_label(lines, run[0]), end))
+    return skipped
+
+
+def _label(lines: list[_Line], first: int) -> int:
+    """Where a table of contents starts: at its label ("Contents") if a short line alone
+    stands above its first entry, else at that entry."""
+    above = first - 1
+    while above >= 0 and lines[above].blank:
+        above -= 1
+    if above >= 0 and _breaks(lines, above):
+        text = lines[above].text
+        if len(text.split()) <= 4 and not OUTLINE.match(text) and not RULE.match(text):
+            return above
+    return first
+
+
+@dataclass(slots=True)
+class _Open:
+    """The block being read: its kind, start, the indent and shape of its first line."""
+
+    kind: BlockKind
+    start: int
+    indent: int
+    shape: str  # "item", "row" (text in columns), "record" ("Key: value") or "prose"
+
+
+class _Reader:
+    """Reads lines into blocks, in order, under the headings found beforehand."""
+
+    def __init__(self, lines: list[_Line]) -> None:
+        self.lines = lines
+        self.wrapped = _is_hard_wrapped(lines)
+        self.headings = _headings(lines)
+        self.skipped = _contents(lines, self.headings)
+        self.sections = Sections()
+        self.blocks: list[Block] = []
+        self.table_header: tuple[int, int] | None = None
+        self.open: _Open | None = None
+        self.end = 0  # the end of the open block's last line
+
+    def read(self) -> Layout:
+        index = 0
+        while index < len(self.lines):
+            index = self.step(index)
+        self.close()
+        return Layout(self.sections.title, tuple(self.blocks))
+
+    def close(self) -> None:
+        if self.open is not None:
+            block = Block(self.open.kind, self.open.start, self.end, self.sections.path)
+            self.blocks.append(block)
+            self.open = None
+
+    def step(self, index: int) -> int:
+        """Read the line at ``index``; the index of the next line to read."""
+        line = self.lines[index]
+        heading = self.headings.get(index)
+        if index in self.skipped or line.blank or RULE.match(line.text):
+            self.close()  # a blank line, a rule or a table of contents: no block
+        elif DOT_LEADER.search(line.text):
+            self.close()  # a line of a table of contents with page numbers
+        elif heading is not None:
+            self.close()
+            self.sections.enter(heading.level, heading.name)
+            self.table_header = None
+            return heading.end
+        elif _is_table_row(line.text) or ("|" in line.text and TABLE_SEPARATOR.match(line.text)):
+            self.row(line)
+        else:
+            self.text(line)
+        return index + 1
+
+    def row(self, line: _Line) -> None:
+        self.close()
+        if TABLE_SEPARATOR.match(line.text):
+            # The row above a separator line is the table's header.
+            if self.blocks and self.blocks[-1].kind is BlockKind.TABLE_ROW:
+                header = self.blocks.pop()
+                self.table_header = (header.start, header.end)
+            return
+        path = self.sections.path
+        self.blocks.append(
+            Block(BlockKind.TABLE_ROW, line.start, line.end, path, self.table_header)
+        )
+
+    def text(self, line: _Line) -> None:
+        """A line of a paragraph or list item: it starts a block or continues the open one."""
+        self.table_header = None
+        stripped = line.text.lstrip()
+        indent = len(line.text) - len(stripped)
+        item = LIST_ITEM.match(line.text)
+        shape = _shape(stripped, bool(item))
+        if self.open is not None and not self.continues(shape, indent):
+            self.close()
+        elif self.open is not None and self.open.shape == "record":
+            self.open.shape = shape  # a "Key: value" line that wraps on is prose, not a record
+        if self.open is None:
+            kind = BlockKind.LIST_ITEM if item else BlockKind.PARAGRAPH
+            start = line.start + (item.end() if item else indent)
+            self.open = _Open(kind, start, indent, shape)
+        self.end = line.end
+
+    def continues(self, shape: str, indent: int) -> bool:
+        """Whether a line of ``shape`` continues the open block: in hard-wrapped text, prose
+        continues prose; a list item or a row of columns continues on lines indented deeper
+        (its wrapped text); each item, row or record of a run is a block of its own."""
+        assert self.open is not None
+        if not self.wrapped or shape == "item":
+            return False
+        if self.open.shape in ("item", "row"):
+            return shape == "prose" and indent > self.open.indent
+        return self.open.shape == "prose" or shape == "prose"
+
+
+def _shape(stripped: str, item: bool) -> str:
+    if item:
+        return "item"
+    if _ROW.search(stripped):
+        return "row"
+    return "record" if RECORD.match(stripped) else "prose"
+
+
 def parse_layout(text: str) -> Layout:
     """Split ``text`` into blocks, each tagged with the heading path it stands under."""
-    lines = _lines(text)
-    wrapped = _is_hard_wrapped(lines)
-    sections = Sections()
-    blocks: list[Block] = []
-    paragraph: list[_Line] = []
-    table_header: tuple[int, int] | None = None
+    return _Reader(_lines(text)).read()
 
-    def end_paragraph() -> None:
-        if paragraph:
-            blocks.append(
-                Block(BlockKind.PARAGRAPH, paragraph[0].start, paragraph[-1].end, sections.path)
-            )
-            paragraph.clear()
 
-    for index, line in enumerate(lines):
-        stripped = line.text.strip()
-        following = lines[index + 1].text if index + 1 < len(lines) else ""
-        heading = _heading(stripped)
-        if (
-            heading is None
-            and stripped
-            and not paragraph
-            and SETEXT_UNDERLINE.match(following)
-            and not _is_table_row(stripped)
-            and not LIST_ITEM.match(line.text)
-        ):
-            heading = (1 if following.strip().startswith("=") else 2, stripped)
-        if heading is not None:
-            end_paragraph()
-            sections.enter(*heading)
-            table_header = None
-            continue
-        if not stripped or SETEXT_UNDERLINE.match(stripped):
-            end_paragraph()  # a blank line, a rule, or the underline of a setext heading
-            continue
-        if _is_table_row(stripped) or ("|" in stripped and TABLE_SEPARATOR.match(stripped)):
-            end_paragraph()
-            if TABLE_SEPARATOR.match(stripped):
-                # The row above a separator line is the table's header.
-                if blocks and blocks[-1].kind is BlockKind.TABLE_ROW:
-                    header = blocks.pop()
-                    table_header = (header.start, header.end)
-                continue
-            blocks.append(
-                Block(BlockKind.TABLE_ROW, line.start, line.end, sections.path, table_header)
-            )
-            continue
-        table_header = None
-        item = LIST_ITEM.match(line.text)
-        if item:
-            end_paragraph()
-            blocks.append(
-                Block(BlockKind.LIST_ITEM, line.start + item.end(), line.end, sections.path)
-            )
-            continue
-        if not wrapped:
-            end_paragraph()
-        paragraph.append(line)
-    end_paragraph()
-    return Layout(sections.title, tuple(blocks))
+TITLE_LINES = 10  # a title stands among the first lines of a file
+
+
+def with_title(layout: Layout, text: str) -> Layout:
+    """``layout`` with a title when it has none: its first short, title-like line standing
+    alone near the top ("THE SED FAQ" under a mail header), taken out of the blocks."""
+    if layout.title:
+        return layout
+    for number, block in enumerate(layout.blocks):
+        if text.count("\n", 0, block.start) >= TITLE_LINES or block.section:
+            break
+        line = text[block.start : block.end].strip()
+        if block.kind is BlockKind.PARAGRAPH and "\n" not in line and _is_title(line):
+            return Layout(_collapse(line), layout.blocks[:number] + layout.blocks[number + 1 :])
+    return layout
+
+
+def _is_title(line: str) -> bool:
+    return (
+        _title_like(line, MAX_TITLE_WORDS)
+        and (line[0].isupper() or line[0].isdigit())
+        and line[-1] not in ".?!"
+        and not RECORD.match(line)
+    )
