@@ -32,7 +32,9 @@ def citation(answer: Answer) -> str:
 
 
 def highlighted_context(answer: Answer, width: int = 300) -> Text:
-    """The answer inside its context, the answer emphasised, the context trimmed around it."""
+    """The answer inside its context, the answer emphasised, the context trimmed around it at
+    word boundaries; the sentence just before the answer (which often names what "he" or "it"
+    is) is kept whole when it fits."""
     context = answer.context
     start = context.find(answer.text)
     if start < 0:
@@ -40,7 +42,12 @@ def highlighted_context(answer: Answer, width: int = 300) -> Text:
     end = start + len(answer.text)
     spare = max(width - len(answer.text), 0)
     left = max(start - spare // 2, 0)
+    before = _SENTENCE_END.search(context[: max(start - 1, 0)][::-1])
+    previous_start = start - 1 - before.start() if before else 0
+    if start - spare <= previous_start < left:
+        left = previous_start
     right = min(end + spare - (start - left), len(context))
+    left, right = _word_start(context, left, start), _word_end(context, right, end)
     text = Text()
     if left > 0:
         text.append("… ", "dim")
@@ -50,6 +57,26 @@ def highlighted_context(answer: Answer, width: int = 300) -> Text:
     if right < len(context):
         text.append(" …", "dim")
     return text
+
+
+# A sentence end read backwards: a space after ".", "!" or "?" (reversed: " ." etc.).
+_SENTENCE_END = re.compile(r" [.!?]")
+
+
+def _word_start(text: str, position: int, limit: int) -> int:
+    """``position`` moved forward to the start of a word, at most to ``limit``."""
+    if position == 0 or text[position - 1].isspace():
+        return position
+    space = text.find(" ", position, limit)
+    return limit if space < 0 else space + 1
+
+
+def _word_end(text: str, position: int, limit: int) -> int:
+    """``position`` moved back to the end of a word, at least to ``limit``."""
+    if position >= len(text) or text[position].isspace():
+        return position
+    space = text.rfind(" ", limit, position)
+    return limit if space < 0 else space
 
 
 def _sentence(answer: Answer) -> Text:
