@@ -26,36 +26,24 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, format_of
 from _split import fitting_articles
 
 from verbatim.assistant import Assistant
-from verbatim.config import Settings, packaged_model_path
-from verbatim.errors import IndexDamagedError, RebuildRequiredError
-from verbatim.evaluate import Question, Scores, ask_all, contains_answer, load_questions, score
+from verbatim.evaluate import Question, Scores, ask_all, contains_answer, score
 from verbatim.types import Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval"
-INDEXES = Path("/tmp/verbatim-bench/quality")
 DOMAINS = ("bundled", "realdocs", "squad", "off-corpus")
 
 
-def assistant_for(corpus: Path, index: Path) -> Assistant:
-    """An assistant over ``corpus`` with its index up to date (rebuilt when it cannot be)."""
-    assistant = Assistant(Settings(corpus, index, packaged_model_path()))
-    try:
-        assistant.ensure_index()
-    except (IndexDamagedError, RebuildRequiredError):  # another chunker or model made it
-        assistant.update_index(rebuild=True)
-    return assistant
-
-
 def squad_held_out() -> list[Question]:
-    path = EVAL / "squad-dev" / "questions.jsonl"
-    fitting = fitting_articles(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    keep = [json.loads(line)["article"] not in fitting for line in lines if line.strip()]
-    return [q for q, kept in zip(load_questions(path), keep, strict=True) if kept]
+    fitting = fitting_articles(SQUAD.questions_file)
+    return [q for q, article in SQUAD.questions() if article not in fitting]
+
+
+def off_corpus() -> list[Question]:
+    """Every 8th squad-dev question, as a question the bundled corpus cannot answer."""
+    return [Question(q.question, (), answerable=False) for q, _ in SQUAD.questions()[::8]]
 
 
 def row(name: str, scores: Scores) -> dict[str, float | int | str]:
@@ -76,8 +64,8 @@ def by_format(questions: Sequence[Question], replies: Sequence[Reply]) -> dict[s
     """Scores per format: the first folder of each answerable question's file."""
     groups: dict[str, list[int]] = {}
     for number, question in enumerate(questions):
-        if question.file:
-            groups.setdefault(question.file.split("/")[0], []).append(number)
+        if fmt := format_of(question):
+            groups.setdefault(fmt, []).append(number)
     return {
         fmt: score([questions[i] for i in numbers], [replies[i] for i in numbers], [])
         for fmt, numbers in sorted(groups.items())
@@ -122,19 +110,15 @@ def main() -> None:
             print(f"misses in {name}:", *misses(questions, replies), sep="\n")
 
     if "bundled" in wanted or "off-corpus" in wanted:
-        bundled = assistant_for(ROOT / "corpus", args.indexes / "bundled")
+        bundled = BUNDLED.assistant(args.indexes)
         if "bundled" in wanted:
-            measure("bundled", bundled, load_questions(EVAL / "seed-questions.jsonl"))
+            measure("bundled", bundled, [q for q, _ in BUNDLED.questions()])
         if "off-corpus" in wanted:
-            off = load_questions(EVAL / "squad-dev" / "questions.jsonl")[::8]
-            off = [Question(q.question, (), answerable=False) for q in off]
-            measure("off-corpus", bundled, off)
+            measure("off-corpus", bundled, off_corpus())
     if "realdocs" in wanted:
-        realdocs = assistant_for(EVAL / "realdocs-dev" / "corpus", args.indexes / "realdocs")
-        measure("realdocs", realdocs, load_questions(EVAL / "realdocs-dev" / "questions.jsonl"))
+        measure("realdocs", REALDOCS.assistant(args.indexes), [q for q, _ in REALDOCS.questions()])
     if "squad" in wanted:
-        squad = assistant_for(EVAL / "squad-dev" / "corpus", args.indexes / "squad")
-        measure("squad held out", squad, squad_held_out())
+        measure("squad held out", SQUAD.assistant(args.indexes), squad_held_out())
 
     if args.json:
         for item in rows:

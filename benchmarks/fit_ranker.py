@@ -1,22 +1,32 @@
-"""Fit the answer ranker and the answerability model, and report them on questions not fitted.
+"""Fit the answer ranker and the answerability model on every development domain, and report
+both on files and articles held out of fitting.
 
-The SQuAD dev articles are split in two by alphabetical position: the even ones fit, the odd ones
-report (and the seed questions, on another corpus, are never seen). Both models are linear
-over :mod:`verbatim.features`:
+Domains (benchmarks/_domains.py): the even SQuAD dev articles (Wikipedia; the odd ones stay
+out of all fitting, for answer_quality.py to report on), realdocs-dev (real Markdown, PDF, HTML
+and text documentation, with unanswerable questions) and the seed questions on the bundled
+corpus. Every figure printed is cross-validated by group: the questions are
+split into folds by their article or file, and each fold is scored by models fitted on the
+others, so no model sees the document it is scored on.
 
-- the ranker scores each candidate sentence of a question; it is fitted listwise, as a softmax
-  over the question's candidates that should put its mass on those holding a gold answer (this
-  targets the first answer directly: held out, answer@1 0.735 against 0.722 for a logistic
-  regression fitted on each candidate alone, with the same features);
-- the answerability model reads the ranked list (the closest cosines, how much of the question
-  the best answer covers) and predicts whether the corpus holds the answer at all. Its
-  negatives are the same questions asked with their own article taken out of the candidates,
-  as if the corpus did not have it.
+- The ranker is linear over :mod:`verbatim.features`, fitted listwise: a softmax over each
+  question's candidates that should put its mass on those whose answer (the sentence with the
+  one it leads in to or refers back to, :func:`verbatim.answer.unit_text`) holds a gold. A
+  realdocs question weighs ``--real-weight`` SQuAD questions, so that the 60 of them count
+  beside the 1,047 of the even articles.
+- The answerability model reads the ranked list (:func:`verbatim.answer.answerability_row`) and
+  predicts whether the documents answer the question at all. Its negatives are the
+  unanswerable questions, every answerable question asked again with its own article or file
+  taken out of the candidates (as if the corpus did not have it), and SQuAD questions asked of
+  the bundled corpus (the fourth of every eight; the first of every eight is what
+  answer_quality.py measures off-corpus abstention on).
+- The abstention threshold is the highest confidence that, cross-validated, wrongly abstains on
+  at most the share ``--max-wrong-abstention`` allows in each domain: 1% of the questions of
+  each SQuAD article, 5% of realdocs' (the quality issue's bound for real documents), none of the
+  seed questions.
+  (At 0.5% on SQuAD, off-corpus abstention fell to the 0.95 floor and no realdocs question
+  without an answer was abstained on; at 2%, off-corpus rose to 0.99.)
 
-The abstention threshold is the highest confidence that wrongly abstains on at most
-``--max-wrong-abstention`` of the questions of each fitting article: confidence levels shift from
-one subject to the next, and the threshold must hold for subjects it never saw. The trade-off
-curve is printed for the reported half. Run from the repository root:
+Run from the repository root (indexes are built or reused under /tmp/verbatim-bench/quality):
 
     .venv/bin/python benchmarks/fit_ranker.py [--write]   # --write updates src/verbatim/ranker.json
 """
@@ -25,55 +35,81 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
+import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from _domains import BUNDLED, REALDOCS, SQUAD, Domain, format_of
 from _split import fitting_articles
 
-from verbatim.answer import ANSWERABILITY_NAMES, Logistic, answerability_row, rank
-from verbatim.assistant import Assistant
-from verbatim.config import Settings, packaged_model_path
-from verbatim.evaluate import contains_answer
+from verbatim.answer import ANSWERABILITY_NAMES, Logistic, answerability_row, rank, unit_text
+from verbatim.evaluate import Question, contains_answer
 from verbatim.features import NAMES, features
 from verbatim.lexical import LexicalIndex
 from verbatim.retrieve import Candidate, Retriever
 
-ROOT = Path(__file__).resolve().parents[1]
-SQUAD = ROOT.parent / "shared" / "eval" / "squad-dev"
-MODEL_FILE = ROOT / "src" / "verbatim" / "ranker.json"
+LARGE_GROUP = 50  # questions in a group for its own quantile of wrong abstention
+MODEL_FILE = Path(__file__).resolve().parents[1] / "src" / "verbatim" / "ranker.json"
 
 
 @dataclass
 class Asked:
     """One question with its candidates, their feature rows and labels."""
 
-    question: str
-    article: str
+    question: Question
+    domain: str
+    group: str
     candidates: list[Candidate]
     rows: np.ndarray
     labels: np.ndarray
+    lexical: LexicalIndex
+    removed: bool = False  # its own group was taken out of the candidates
+
+    @property
+    def part(self) -> str:
+        """The domain, and for realdocs the format: the lines of the report."""
+        fmt = format_of(self.question)
+        return f"{self.domain} {fmt}" if fmt else self.domain
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], l2: float) -> Logistic:
-    """L2-regularised logistic regression by Newton's method on standardised features."""
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    w = np.zeros(z.shape[1])
-    penalty = l2 * np.eye(len(w))
-    penalty[-1, -1] = 0.0  # the bias is not shrunk
-    for _ in range(25):
-        p = 1 / (1 + np.exp(-z @ w))
-        gradient = z.T @ (p - y) + penalty @ w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty
-        w -= np.linalg.solve(hessian, gradient)
-    return Logistic(
-        names, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w[:-1].tolist()), float(w[-1])
-    )
+def ask_domain(domain: Domain, questions: Sequence[tuple[Question, str]]) -> list[Asked]:
+    assistant = domain.assistant()
+    index = assistant.index
+    retriever = Retriever(index, assistant.question_encoder.encode)
+    asked = []
+    for question, group in questions:
+        candidates = retriever.candidates(question.question)
+        if candidates:
+            rows = features(question.question, candidates, index.lexical)
+            labels = np.array([contains_answer(unit_text(c), question.answers) for c in candidates])
+            asked.append(
+                Asked(question, domain.name, group, candidates, rows, labels, index.lexical)
+            )
+    return asked
 
 
-def fit_listwise(asked: list[Asked], names: tuple[str, ...], l2: float) -> Logistic:
+def without_own_group(a: Asked) -> Asked | None:
+    """The question asked as if its article or file were not in the corpus."""
+    keep = [
+        i
+        for i, c in enumerate(a.candidates)
+        if c.passage.path != a.group and Path(c.passage.path).stem != a.group
+    ]
+    if not keep or len(keep) == len(a.candidates):
+        return None
+    question = Question(a.question.question, (), answerable=False)
+    candidates = [a.candidates[i] for i in keep]
+    rows = features(question.question, candidates, a.lexical)
+    return Asked(question, a.domain, a.group, candidates, rows, a.labels[keep] * 0, a.lexical, True)
+
+
+def fold(group: str, folds: int) -> int:
+    return zlib.crc32(group.encode("utf-8")) % folds
+
+
+def fit_listwise(asked: Sequence[Asked], weights: Sequence[float], l2: float) -> Logistic:
     """Weights on standardised features maximising, per question, the softmax probability of
     the candidates holding a gold answer (L2-penalised; L-BFGS). Questions without any are left
     out: they say nothing about which candidate is best."""
@@ -81,142 +117,194 @@ def fit_listwise(asked: list[Asked], names: tuple[str, ...], l2: float) -> Logis
 
     rows = np.vstack([a.rows for a in asked])
     mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-9
-    groups = [((a.rows - mean) / scale, a.labels.astype(bool)) for a in asked if a.labels.any()]
+    groups = [
+        ((a.rows - mean) / scale, a.labels.astype(bool), weight)
+        for a, weight in zip(asked, weights, strict=True)
+        if a.labels.any()
+    ]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, gradient = 0.5 * l2 * w @ w, l2 * w
-        for z, right in groups:
+        for z, right, weight in groups:
             scores = z @ w
             p = np.exp(scores - scores.max())
             p /= p.sum()
             mass = p[right].sum()
-            total -= np.log(mass)
-            gradient += p @ z - (p[right] / mass) @ z[right]
+            total -= weight * np.log(mass)
+            gradient += weight * (p @ z - (p[right] / mass) @ z[right])
         return total, gradient
 
     w = minimize(loss, np.zeros(rows.shape[1]), jac=True, method="L-BFGS-B").x
-    return Logistic(names, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)
+    return Logistic(NAMES, tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)
 
 
-def ask_all(assistant: Assistant, questions: list[dict]) -> list[Asked]:
-    index = assistant.index
-    retriever = Retriever(index, assistant.question_encoder.encode)
-    asked = []
-    for item in questions:
-        candidates = retriever.candidates(item["question"])
-        if not candidates:
-            continue
-        rows = features(item["question"], candidates, index.lexical)
-        labels = np.array([contains_answer(c.sentence.text, item["answers"]) for c in candidates])
-        asked.append(Asked(item["question"], item["article"], candidates, rows, labels))
-    return asked
+def fit_logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray, l2: float) -> Logistic:
+    """Weighted, L2-regularised logistic regression by Newton's method on standardised
+    features."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = l2 * np.eye(len(w))
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-z @ w))
+        gradient = z.T @ (weights * (p - y)) + penalty @ w
+        hessian = (z * (weights * p * (1 - p))[:, None]).T @ z + penalty
+        w -= np.linalg.solve(hessian, gradient)
+    return Logistic(
+        ANSWERABILITY_NAMES,
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(w[:-1].tolist()),
+        float(w[-1]),
+    )
 
 
-def ranking_scores(asked: list[Asked], ranker: Logistic | None) -> dict[str, float]:
-    """answer@1, answer@3 and MRR@10 of a ranker (None: the order before fitting, which weighs
-    the raw evidence as Verbatim did before)."""
-    at1 = at3 = mrr = 0.0
+def hits(a: Asked, ranker: Logistic) -> list[bool]:
+    """Whether each of the first three distinct sentences, as ranked, holds a gold answer."""
+    seen: set[str] = set()
+    labels = []
+    for i in np.argsort(-ranker.logits(a.rows), kind="stable"):
+        key = a.candidates[i].sentence.key
+        if key not in seen:
+            seen.add(key)
+            labels.append(bool(a.labels[i]))
+    return labels[:3]
+
+
+def cross_validate(
+    asked: Sequence[Asked], folds: int, fit: Callable[[list[Asked]], Logistic]
+) -> dict[int, Logistic]:
+    """The model of each fold, fitted on every question outside it."""
+    return {f: fit([a for a in asked if fold(a.group, folds) != f]) for f in range(folds)}
+
+
+def report_ranking(asked: Sequence[Asked], rankers: dict[int, Logistic], folds: int) -> None:
+    parts: dict[str, list[list[bool]]] = {}
     for a in asked:
-        if ranker is None:
-            score = a.rows[:, :4] @ np.array([0.45, 0.25, 0.20, 0.10])
-        else:
-            score = ranker.logits(a.rows)
-        seen, labels = set(), []
-        for i in np.argsort(-score, kind="stable"):
-            key = a.candidates[i].sentence.key
-            if key not in seen:
-                seen.add(key)
-                labels.append(bool(a.labels[i]))
-        at1 += labels[0]
-        at3 += any(labels[:3])
-        mrr += next((1 / (r + 1) for r, hit in enumerate(labels[:10]) if hit), 0.0)
-    n = len(asked)
-    return {"answer@1": at1 / n, "answer@3": at3 / n, "mrr@10": mrr / n}
+        if a.question.answerable:
+            parts.setdefault(a.part, []).append(hits(a, rankers[fold(a.group, folds)]))
+    print("ranking, cross-validated by file/article: part | questions | answer@1 | answer@3")
+    for part, found in sorted(parts.items()):
+        at1 = np.mean([h[0] for h in found])
+        at3 = np.mean([any(h) for h in found])
+        print(f"  {part:14s} {len(found):5d}  {at1:.3f}  {at3:.3f}")
 
 
-def answerability_rows(asked: list[Asked], ranker: Logistic, lexical: LexicalIndex) -> np.ndarray:
-    """Per question, (answerable row, row with its own article taken out), NaN when none is
-    left."""
-    rows = []
-    for a in asked:
-        with_article = rank(a.question, a.candidates, lexical, ranker)
-        others = [c for c in a.candidates if Path(c.passage.path).stem != a.article]
-        without = rank(a.question, others, lexical, ranker) if others else []
-        rows.append(
-            (
-                answerability_row(with_article),
-                answerability_row(without) if without else [np.nan] * len(ANSWERABILITY_NAMES),
+def answerability(asked: Sequence[Asked], ranker: Logistic) -> np.ndarray:
+    return np.array(
+        [
+            answerability_row(
+                a.question.question,
+                rank(a.question.question, a.candidates, a.lexical, ranker),
+                a.lexical,
             )
-        )
-    return np.array(rows, dtype=np.float64)
+            for a in asked
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--index", type=Path, help="index of the squad-dev corpus (built if new)")
     parser.add_argument("--l2", type=float, default=10.0, help="the ranker's L2 penalty")
-    parser.add_argument("--max-wrong-abstention", type=float, default=0.001)
+    parser.add_argument("--real-weight", type=float, default=10.0)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--max-wrong-abstention",
+        default="squad=0.01,realdocs=0.05,bundled=0",
+        help="per domain, the share of answerable questions that may be wrongly abstained on",
+    )
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
 
-    index_dir = args.index or Path(tempfile.mkdtemp()) / "index"
-    assistant = Assistant(Settings(SQUAD / "corpus", index_dir, packaged_model_path()))
-    assistant.ensure_index()
-    questions = [json.loads(line) for line in (SQUAD / "questions.jsonl").open(encoding="utf-8")]
-    articles = sorted({q["article"] for q in questions})
-    fit_articles = fitting_articles(SQUAD / "questions.jsonl")
-    asked = ask_all(assistant, questions)
-    fit = [a for a in asked if a.article in fit_articles]
-    held = [a for a in asked if a.article not in fit_articles]
-    print(f"fitting on {len(fit)} questions ({', '.join(sorted(fit_articles))})")
-    print(f"reporting on {len(held)} questions of the other {len(articles) - len(fit_articles)}")
+    squad = SQUAD.questions()
+    fitting = fitting_articles(SQUAD.questions_file)
+    asked = [
+        *ask_domain(BUNDLED, BUNDLED.questions()),
+        *ask_domain(REALDOCS, REALDOCS.questions()),
+        *ask_domain(SQUAD, [(q, article) for q, article in squad if article in fitting]),
+    ]
+    off_corpus = [
+        (Question(q.question, (), answerable=False), "off-corpus") for q, _ in squad[4::8]
+    ]
+    negatives = ask_domain(BUNDLED, off_corpus)
+    for negative in negatives:
+        negative.domain = "off-corpus"
+    negatives += [n for a in asked if a.question.answerable and (n := without_own_group(a))]
+    weight = {"realdocs": args.real_weight, "bundled": 3.0}
 
-    ranker = fit_listwise(fit, NAMES, args.l2)
-    for name, part in (("fitted", fit), ("held out", held)):
-        before, after = ranking_scores(part, None), ranking_scores(part, ranker)
-        print(f"{name:9s} before: {_fmt(before)}\n{'':9s} after:  {_fmt(after)}")
+    def fit_ranker(part: list[Asked]) -> Logistic:
+        ranking = [a for a in part if a.question.answerable]
+        return fit_listwise(ranking, [weight.get(a.domain, 1.0) for a in ranking], args.l2)
 
-    pairs_fit = answerability_rows(fit, ranker, assistant.index.lexical)
-    pairs_held = answerability_rows(held, ranker, assistant.index.lexical)
-    x = np.vstack([pairs_fit[:, 0], pairs_fit[:, 1][~np.isnan(pairs_fit[:, 1, 0])]])
-    y = np.concatenate([np.ones(len(pairs_fit)), np.zeros(len(x) - len(pairs_fit))])
-    answerable = fit_logistic(x, y, ANSWERABILITY_NAMES, 1.0)
-    sure_fit = _probability(answerable, pairs_fit[:, 0])
-    # Confidence levels shift from one subject to the next, so the threshold must hold in each
-    # fitting article alone: the strictest of their quantiles.
-    article_of = np.array([a.article for a in fit])
+    rankers = cross_validate(asked, args.folds, fit_ranker)
+    report_ranking(asked, rankers, args.folds)
+    final = fit_ranker(asked)
+
+    every = [*asked, *negatives]
+    x = np.vstack([answerability([a], rankers[fold(a.group, args.folds)]) for a in every])
+    y = np.array([float(a.question.answerable) for a in every])
+    w = np.ones(len(every))  # every question counts once: weighing realdocs up cost off-corpus
+    groups = [a.group for a in every]
+    sure = np.zeros(len(every))
+    for f in range(args.folds):
+        held = np.array([fold(g, args.folds) == f for g in groups])
+        model = fit_logistic(x[~held], y[~held], w[~held], 1.0)
+        sure[held] = 1 / (1 + np.exp(-model.logits(x[held])))
+    answerable_model = fit_logistic(x, y, w, 1.0)
+    bounds = {d: float(v) for d, v in (p.split("=") for p in args.max_wrong_abstention.split(","))}
     threshold = min(
-        float(np.quantile(sure_fit[article_of == name], args.max_wrong_abstention))
-        for name in sorted(fit_articles)
+        strictest_quantile(sure[y == 1], [a for a in every if a.question.answerable], d, bound)
+        for d, bound in bounds.items()
     )
-    print(
-        f"\nabstain below confidence {threshold:.3f} (wrong abstention <= "
-        f"{args.max_wrong_abstention:.1%} in each fitting article)"
-    )
-    positives = _probability(answerable, pairs_held[:, 0])
-    kept = ~np.isnan(pairs_held[:, 1, 0])
-    negatives = _probability(answerable, pairs_held[kept, 1])
-    print("held out: threshold | abstained when the article is missing | wrongly abstained")
-    for t in sorted({0.1, 0.2, 0.25, 0.3, 0.325, 0.35, 0.4, 0.5, 0.6, round(threshold, 3)}):
-        mark = "  <- chosen" if t == round(threshold, 3) else ""
-        print(f"  {t:5.3f} | {np.mean(negatives < t):.3f} | {np.mean(positives < t):.3f}{mark}")
+    report_abstention(every, sure, threshold)
     if args.write:
         data = {
-            "fitted_by": "benchmarks/fit_ranker.py on the even SQuAD dev articles",
-            "ranker": ranker.to_dict(),
-            "answerable": answerable.to_dict(),
+            "fitted_by": "benchmarks/fit_ranker.py on squad-dev, realdocs-dev, seed questions",
+            "ranker": final.to_dict(),
+            "answerable": answerable_model.to_dict(),
             "abstain_below": round(threshold, 4),
         }
         MODEL_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
 
 
-def _probability(model: Logistic, rows: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-model.logits(rows)))
+def strictest_quantile(
+    sure: np.ndarray, answerable: Sequence[Asked], domain: str, bound: float
+) -> float:
+    """The confidence below which ``bound`` of the domain's answerable questions fall, taken
+    in each of its groups large enough to tell (an article, a file) and at its strictest:
+    confidence levels shift from one subject to the next, and the threshold must hold for
+    subjects it never saw. A domain without such groups is taken whole."""
+    groups: dict[str, list[float]] = {}
+    for a, confidence in zip(answerable, sure, strict=True):
+        if a.domain == domain:
+            groups.setdefault(a.group, []).append(confidence)
+    large = [values for values in groups.values() if len(values) >= LARGE_GROUP]
+    pooled = [v for values in groups.values() for v in values]
+    return min(float(np.quantile(values, bound)) for values in (large or [pooled]))
 
 
-def _fmt(scores: dict[str, float]) -> str:
-    return "  ".join(f"{k} {v:.4f}" for k, v in scores.items())
+def report_abstention(every: Sequence[Asked], sure: np.ndarray, threshold: float) -> None:
+    print(f"\nabstain below confidence {threshold:.3f}; cross-validated, per part:")
+    print("  part | answerable wrongly abstained | unanswerable abstained | own file removed")
+    kinds = {
+        "answerable": lambda a: a.question.answerable,
+        "unanswerable": lambda a: not a.question.answerable and not a.removed,
+        "removed": lambda a: a.removed,
+    }
+    shares: dict[tuple[str, str], list[bool]] = {}
+    for a, confidence in zip(every, sure, strict=True):
+        kind = next(name for name, select in kinds.items() if select(a))
+        shares.setdefault((a.part, kind), []).append(confidence < threshold)
+    for part in sorted({a.part for a in every}):
+        cells = [
+            f"{np.mean(shares[part, kind]):.3f} of {len(shares[part, kind])}"
+            if (part, kind) in shares
+            else "-"
+            for kind in kinds
+        ]
+        print(f"  {part:14s} " + " | ".join(cells))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings, packaged
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 BUNDLED_CORPUS = REPO / "corpus"
+TEST_DATA = REPO / "tests" / "data"
 
 MakeCorpus = Callable[[dict[str, str | bytes]], Path]
 

@@ -13,7 +13,7 @@ from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.evaluate import contains_answer
 
-from .conftest import BUNDLED_CORPUS, record_searches, shared_path
+from .conftest import BUNDLED_CORPUS, TEST_DATA, record_searches
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_turns_are_answered_in_one_conversation(bundled_args: list[str], tmp_pat
 
 
 def test_the_seed_conversations_run_as_a_batch(bundled_args: list[str]) -> None:
-    path = shared_path("eval/seed-conversations.jsonl")
+    path = TEST_DATA / "conversations.jsonl"
     chats = [json.loads(line)["turns"] for line in path.read_text().splitlines() if line]
     result = ask_file(bundled_args, path)
     assert result.exit_code == 0, result.output

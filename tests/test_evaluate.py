@@ -15,7 +15,7 @@ from verbatim.errors import QuestionError
 from verbatim.evaluate import load_questions, score
 from verbatim.types import Answer, Reply, Source
 
-from .conftest import BUNDLED_CORPUS, MakeCorpus, shared_path
+from .conftest import BUNDLED_CORPUS, TEST_DATA, MakeCorpus, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +50,13 @@ def test_eval_scores_the_seed_questions(bundled_args: list[str]) -> None:
 
 
 def test_eval_asks_each_conversation_in_one_session(bundled_args: list[str]) -> None:
-    path = shared_path("eval/seed-conversations.jsonl")
+    path = TEST_DATA / "conversations.jsonl"
     turns = sum(len(json.loads(line)["turns"]) for line in path.read_text().splitlines() if line)
     result = run(*bundled_args, "eval", "--json", str(path))
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["questions"] == turns
-    assert scores["later_turns"] == turns - 1  # one conversation in the seed set
+    assert scores["later_turns"] == turns - 1  # one conversation in the file
     assert scores["later_turns_answer_at_1"] == 1.0
 
 
@@ -64,7 +64,7 @@ def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: 
     questions = tmp_path / "mixed.jsonl"
     questions.write_text(
         shared_path("eval/seed-questions.jsonl").read_text(encoding="utf-8")
-        + shared_path("eval/seed-conversations.jsonl").read_text(encoding="utf-8"),
+        + (TEST_DATA / "conversations.jsonl").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
     result = run(*bundled_args, "eval", "-k", "5", str(questions))
@@ -77,6 +77,7 @@ def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: 
         "abstention on unanswerable",
         "wrong abstention on answerable",
         "turns after the first: answer@1",
+        "citation right",
         "highlight overlap",
         "p95",
         "index time",

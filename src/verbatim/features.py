@@ -50,6 +50,19 @@ NAMES = (
     "titled_idf_coverage_gap",
     "with_previous_idf_coverage",
     "with_previous_idf_coverage_gap",
+    "previous_cosine",
+    "next_cosine",
+    "is_question",
+    "is_lead_in",
+    "is_code",
+    "has_code",
+    "asks_option",
+    "option_has_code",
+    "asks_version",
+    "version_has_version",
+    "asks_address",
+    "address_has_address",
+    "proximity",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -62,15 +75,39 @@ _NUMBER = re.compile(
     r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|several)\b",
     re.I,
 )
+# Code as documentation writes it: `quoted`, --options, name=value, CONSTANT_NAMES, calls(),
+# dotted.names and <tags>.
+_CODE = re.compile(
+    r"`[^`]+`|(?<![\w-])--?[A-Za-z][\w-]*|\b\w+=\S|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b\w+\(\)"
+    r"|\b[a-z_]\w*\.[a-z_]\w*\b|<[A-Za-z][\w-]*[ >/]"
+)
+_VERSION = re.compile(r"\b\d+\.\d+(\.\d+)*\b|\bv\d")
+_ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+|\bhttps?://|\bwww\.|\bftp\.", re.I)
 _ASKS_COUNT = re.compile(r"\bhow (many|much|long|far|old|large|big)\b")
 _ASKS_WHEN = re.compile(r"\b(when|what year|which year|what date|what century|what decade)\b")
 _ASKS_WHO = re.compile(r"\b(who|whom|whose)\b")
+_ASKS_VERSION = re.compile(r"\b(which|what) (\w+ )?(version|release)\b|\bsince (which|what)\b")
+_ASKS_ADDRESS = re.compile(
+    r"\b(address|e-?mail|url|web ?site|web ?page|download|mailing list|link)\b"
+)
+_ASKS_OPTION = re.compile(
+    r"\b(option|flag|switch|parameter|argument|variable|setting|command|function|method|class"
+    r"|attribute|field|keyword|value|setting|directive|element|macro|constant)s?\b"
+)
+KINDS = ("count", "when", "who", "version", "address", "option")
 
 
 def question_type(question: str) -> str:
-    """ "count", "when", "who" or "other": what kind of answer the question wants."""
+    """What kind of answer the question wants: one of :data:`KINDS`, or "other"."""
     text = question.casefold()
-    for kind, pattern in (("count", _ASKS_COUNT), ("when", _ASKS_WHEN), ("who", _ASKS_WHO)):
+    for kind, pattern in (
+        ("count", _ASKS_COUNT),
+        ("when", _ASKS_WHEN),
+        ("who", _ASKS_WHO),
+        ("version", _ASKS_VERSION),
+        ("address", _ASKS_ADDRESS),
+        ("option", _ASKS_OPTION),
+    ):
         if pattern.search(text):
             return kind
     return "other"
@@ -123,6 +160,8 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
         evidence[:, 2],
     )
     cues = np.array([read(c.sentence.text).cues(kind, question_words) for c in candidates])
+    shapes = np.array([read(c.sentence.text).shape for c in candidates])
+    proximity = np.array([read(c.sentence.text).proximity for c in candidates])
     question_pairs = _pairs(terms(question))
     bigram_coverage = np.array(
         [
@@ -144,13 +183,23 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             term_coverage,
             idf_coverage,
             idf_coverage - idf_coverage.max(),
-            cues,
+            cues[:, :4],
             kinds,
             bigram_coverage,
             titled_coverage,
             titled_coverage - titled_coverage.max(),
             previous_coverage,
             previous_coverage - previous_coverage.max(),
+            [c.previous_cosine for c in candidates],
+            [c.next_cosine for c in candidates],
+            shapes,
+            np.repeat([[kind == "option"]], len(candidates), axis=0),
+            cues[:, 4],
+            np.repeat([[kind == "version"]], len(candidates), axis=0),
+            cues[:, 5],
+            np.repeat([[kind == "address"]], len(candidates), axis=0),
+            cues[:, 6],
+            proximity,
         ]
     ).astype(np.float64)
 
@@ -163,24 +212,72 @@ class _Reading:
         self.found = terms_of_words(self.words)
         held = set(self.found)
         self.holds = [t in held for t in wanted]
+        self.text = text
+        self.wanted = wanted
+
+    @functools.cached_property
+    def proximity(self) -> float:
+        """How close together the question's terms stand in the text: the distinct terms it
+        holds (two or more) over the length of the shortest run of terms holding them all
+        ("commander of the Quds Force": 1; the same three words spread over a sentence: less)."""
+        wanted = set(self.wanted)
+        hits = [(i, t) for i, t in enumerate(self.found) if t in wanted]
+        distinct = len({t for _, t in hits})
+        if distinct < 2:
+            return 0.0
+        shortest = len(self.found)
+        counts: dict[str, int] = {}
+        first = 0
+        for i, term in hits:  # a sliding window over the hits, shrunk from the left
+            counts[term] = counts.get(term, 0) + 1
+            while len(counts) == distinct:
+                start, leaving = hits[first]
+                shortest = min(shortest, i - start + 1)
+                counts[leaving] -= 1
+                if not counts[leaving]:
+                    del counts[leaving]
+                first += 1
+        return distinct / shortest
 
     @functools.cached_property
     def pairs(self) -> set[tuple[str, str]]:
         return _pairs(self.found)
 
+    @functools.cached_property
+    def shape(self) -> tuple[float, float, float, float]:
+        """(a question, a lead-in ending in a colon, code kept as written over several lines,
+        holds code): what kind of sentence it is, whatever was asked."""
+        text = self.text.rstrip()
+        return (
+            float(text.endswith("?")),
+            float(text.endswith(":")),
+            float("\n" in text),
+            float(bool(_CODE.search(text))),
+        )
+
     def cues(self, kind: str, question_words: set[str]) -> tuple[float, ...]:
-        """(log word count, a date for "when", a number for "how many", a name for "who"), the
-        last three looked for only among the words the question does not already have."""
+        """(log word count, then whether it holds what the question's kind asks for: a date for
+        "when", a number for "how many", a name for "who", code for "which option", a version
+        number, an address), each looked for only outside the words the question already has."""
         text_words = self.words
-        size = math.log1p(len(text_words))
+        cues = [math.log1p(len(text_words)), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         if kind == "other":
-            return (size, 0.0, 0.0, 0.0)  # no cue to look for
+            return tuple(cues)  # no cue to look for
         new = [w for w in text_words if w.casefold() not in question_words]
         if kind == "who":
-            return (size, 0.0, 0.0, float(any(w[:1].isupper() for w in new if w != text_words[0])))
-        pattern = _DATE if kind == "when" else _NUMBER
-        found = float(bool(pattern.search(" ".join(new))))
-        return (size, found, 0.0, 0.0) if kind == "when" else (size, 0.0, found, 0.0)
+            cues[3] = float(any(w[:1].isupper() for w in new if w != text_words[0]))
+        elif kind in ("when", "count"):
+            pattern = _DATE if kind == "when" else _NUMBER
+            cues[1 if kind == "when" else 2] = float(bool(pattern.search(" ".join(new))))
+        else:
+            pattern = {"option": _CODE, "version": _VERSION, "address": _ADDRESS}[kind]
+            cues[KINDS.index(kind) + 1] = float(
+                any(
+                    m.group().strip("`-<(").casefold() not in question_words
+                    for m in pattern.finditer(self.text)
+                )
+            )
+        return tuple(cues)
 
 
 def _pairs(found: list[str]) -> set[tuple[str, str]]:

@@ -36,10 +36,13 @@ class Candidate:
     sentence: SentenceRecord
     passage: PassageRecord
     previous: str  # the sentence before it in its passage ("" for the first): what "it" may be
+    next: str  # the sentence after it in its passage ("" for the last): what a lead-in announces
     sentence_cosine: float
     passage_cosine: float
     sentence_lexical: float
     passage_lexical: float
+    previous_cosine: float = 0.0  # of the sentence before it (0 for the first of its passage)
+    next_cosine: float = 0.0  # of the sentence after it (0 for the last of its passage)
 
 
 class Retriever:
@@ -74,9 +77,20 @@ class Retriever:
             return []
         passages = store.passages({s.passage_id for s in sentences.values()})
 
+        previous = _neighbours(store, sentences, -1)
+        following = _neighbours(store, sentences, +1)
         sentence_ids_list = list(sentences)
+        neighbour_ids = sorted(
+            {n.id for n in (*previous.values(), *following.values())} - sentences.keys()
+        )
         passage_ids_list = list(passages)
-        sentence_cos = index.sentence_vectors.vectors(sentence_ids_list) @ vector
+        cosines = dict(
+            zip(
+                sentence_ids_list + neighbour_ids,
+                index.sentence_vectors.vectors(sentence_ids_list + neighbour_ids) @ vector,
+                strict=True,
+            )
+        )
         passage_cos = dict(
             zip(
                 passage_ids_list,
@@ -86,18 +100,20 @@ class Retriever:
         )
         sentence_lexical = _normalised(sentence_bm25)
         passage_lexical = _normalised(passage_bm25)
-        previous = _previous_texts(store, sentences)
         return [
             Candidate(
                 sentence=sentences[sid],
                 passage=passages[sentences[sid].passage_id],
-                previous=previous.get(sid, ""),
-                sentence_cosine=float(cos),
+                previous=before.text if (before := previous.get(sid)) else "",
+                next=after.text if (after := following.get(sid)) else "",
+                sentence_cosine=float(cosines[sid]),
                 passage_cosine=float(passage_cos[sentences[sid].passage_id]),
                 sentence_lexical=sentence_lexical.get(sid, 0.0),
                 passage_lexical=passage_lexical.get(sentences[sid].passage_id, 0.0),
+                previous_cosine=float(cosines[before.id]) if before else 0.0,
+                next_cosine=float(cosines[after.id]) if after else 0.0,
             )
-            for sid, cos in zip(sentence_ids_list, sentence_cos, strict=True)
+            for sid in sentence_ids_list
         ]
 
     def _dense(
@@ -109,17 +125,19 @@ class Retriever:
         return vector, sentences, self.index.passage_vectors.search(vector, DENSE_PASSAGES)
 
 
-def _previous_texts(store: Store, sentences: dict[int, SentenceRecord]) -> dict[int, str]:
-    """For each sentence that is not the first of its passage, the text of the one before it.
-    A document's sentences are stored in order, so that one has the id just below."""
-    before = {i - 1 for i, s in sentences.items() if s.position > 0 and i - 1 not in sentences}
-    known = {**sentences, **store.sentences(before)}
+def _neighbours(
+    store: Store, sentences: dict[int, SentenceRecord], step: int
+) -> dict[int, SentenceRecord]:
+    """For each sentence, the one ``step`` (-1: before, +1: after) from it in its passage, if
+    any. A document's sentences are stored in order, so that one has the id ``step`` away."""
+    wanted = {i + step for i, s in sentences.items() if s.position + step >= 0} - sentences.keys()
+    known = {**sentences, **store.sentences(wanted)}
     return {
-        i: known[i - 1].text
+        i: known[i + step]
         for i, s in sentences.items()
-        if i - 1 in known
-        and known[i - 1].passage_id == s.passage_id
-        and known[i - 1].position == s.position - 1
+        if i + step in known
+        and known[i + step].passage_id == s.passage_id
+        and known[i + step].position == s.position + step
     }
 
 

@@ -87,6 +87,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE sentences_fts;
     DROP TABLE passages_fts;
     """,
+    # The layout block (paragraph, list item, table row) a sentence stands in, numbered in its
+    # document: neighbouring sentences of one block are quoted as one answer.
+    """
+    ALTER TABLE sentences ADD COLUMN block INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 _NOT_A_WORD = re.compile(r"[\W_]+")
@@ -132,6 +137,7 @@ class SentenceRecord:
     line_start: int
     line_end: int
     page: int | None
+    block: int  # the layout block it stands in, numbered in its document
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +245,7 @@ class Store:
             for sentence_position, sentence in enumerate(passage.sentences):
                 cursor = self._db.execute(
                     "INSERT INTO sentences (passage_id, position, text, key, char_start, char_end,"
-                    " line_start, line_end, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " line_start, line_end, page, block) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         passage_id,
                         sentence_position,
@@ -250,6 +256,7 @@ class Store:
                         sentence.line_start,
                         sentence.line_end,
                         sentence.page,
+                        sentence.block,
                     ),
                 )
                 added.sentence_ids.append(int(cursor.lastrowid or 0))
@@ -294,7 +301,7 @@ class Store:
         return {row[0]: PassageRecord(*row) for row in rows}
 
     _SENTENCE_COLUMNS = (
-        "id, passage_id, position, text, key, line_start, line_end, page FROM sentences"
+        "id, passage_id, position, text, key, line_start, line_end, page, block FROM sentences"
     )
 
     def sentences(self, ids: Iterable[int]) -> dict[int, SentenceRecord]:

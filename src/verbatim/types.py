@@ -19,6 +19,7 @@ class Sentence:
     line_start: int
     line_end: int
     page: int | None = None  # 1-based page of paged formats (PDF); lines then count within it
+    block: int = 0  # its layout block (paragraph, list item, row...), numbered in the document
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_titl
 from verbatim.types import Document, Passage
 
 # Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 __all__ = [
     "CHUNKER_VERSION",
@@ -47,9 +47,11 @@ def parse_extracted(path: str, extracted: Extracted) -> Document:
             section=block.section or title,
             is_table=block.kind is BlockKind.TABLE_ROW,
             header=header_text(text, block),
-            sentences=tuple(block_sentences(text, block, lines)),
+            sentences=tuple(
+                replace(sentence, block=number) for sentence in block_sentences(text, block, lines)
+            ),
         )
-        for block in layout.blocks
+        for number, block in enumerate(layout.blocks)
     )
     passages = tuple(chunk(units))
     if extracted.page_starts:

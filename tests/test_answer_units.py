@@ -1,0 +1,138 @@
+"""Answer units: neighbouring sentences ranked near the top are one answer, and a sentence that
+only leads in to the next is quoted with it, verbatim, with lines that cover all of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from verbatim.answer import MAX_UNIT_SENTENCES, Ranked, answer_units, build_answers
+from verbatim.assistant import Assistant
+from verbatim.retrieve import Retriever
+from verbatim.types import Answer
+
+from .conftest import MakeCorpus
+
+GUIDE = """# Compression
+
+There are two ways to choose how hard the compressor works:
+
+- pass a flag from -1 to -9 on the command line;
+- set the BZIP2 environment variable before you run it.
+
+Larger blocks give better compression. They also take more memory.
+Block sizes run from 100k to 900k.
+Smaller blocks decompress faster.
+
+How do I recover a damaged file?
+
+Run the recovery tool on it and keep the blocks that check out.
+"""
+COPY = """# Notes
+
+Larger blocks give better compression. They also take more memory.
+"""
+
+
+@pytest.fixture
+def indexed(assistant: Assistant, write_files: MakeCorpus) -> Assistant:
+    write_files({"guide.md": GUIDE, "notes.md": COPY})
+    assistant.update_index()
+    return assistant
+
+
+def answers(
+    assistant: Assistant, order: list[str], k: int = 3, scores: list[float] | None = None
+) -> list[Answer]:
+    """The answers built when the ranker puts the sentences ``order`` first, in that order
+    (scored 1/2, 1/3, ... unless ``scores`` are given)."""
+    index = assistant.index
+    candidates = Retriever(index, assistant.question_encoder.encode).candidates(
+        "compression blocks memory flag damaged file recover environment variable"
+    )
+    own = {c.sentence.text: c for c in candidates if c.passage.path == "guide.md"}
+    scores = scores or [1 / (n + 2) for n in range(len(order))]
+    ranked = [Ranked(own[text], score, 0.0, 0.0) for text, score in zip(order, scores, strict=True)]
+    return build_answers(index.store, answer_units(index.store, ranked, k))
+
+
+def test_a_lead_in_is_quoted_with_what_it_announces(indexed: Assistant) -> None:
+    lead_in = "There are two ways to choose how hard the compressor works:"
+    first = answers(indexed, [lead_in])[0]
+    assert first.text == f"{lead_in} pass a flag from -1 to -9 on the command line;"
+    (source,) = first.sources
+    assert (source.path, source.line_start, source.line_end) == ("guide.md", 3, 5)
+
+
+def test_a_question_line_is_quoted_with_its_answer(indexed: Assistant) -> None:
+    first = answers(indexed, ["How do I recover a damaged file?"])[0]
+    assert first.text.endswith("Run the recovery tool on it and keep the blocks that check out.")
+    assert (first.sources[0].line_start, first.sources[0].line_end) == (12, 14)
+
+
+def test_neighbouring_sentences_ranked_near_the_top_are_one_answer(indexed: Assistant) -> None:
+    found = answers(
+        indexed,
+        [
+            "They also take more memory.",
+            "Larger blocks give better compression.",
+            "set the BZIP2 environment variable before you run it.",
+            "Run the recovery tool on it and keep the blocks that check out.",
+        ],
+    )
+    assert [a.text for a in found] == [
+        "Larger blocks give better compression. They also take more memory.",
+        "set the BZIP2 environment variable before you run it.",
+        "Run the recovery tool on it and keep the blocks that check out.",
+    ]
+    # The two sentences stand together in notes.md too: both places are sources.
+    assert [(s.path, s.line_start, s.line_end) for s in found[0].sources] == [
+        ("guide.md", 8, 8),
+        ("notes.md", 3, 3),
+    ]
+    assert found[0].score == pytest.approx(1 / 2 + 1 / 3)
+
+
+def test_a_unit_never_grows_past_its_limit(indexed: Assistant) -> None:
+    (first,) = answers(
+        indexed,
+        [
+            "They also take more memory.",
+            "Larger blocks give better compression.",
+            "Block sizes run from 100k to 900k.",
+            "Smaller blocks decompress faster.",
+        ],
+        k=2,
+    )
+    assert len(first.text.split(". ")) == MAX_UNIT_SENTENCES == 3
+    assert first.text.startswith("Larger blocks") and first.text.endswith("900k.")
+    # The fourth neighbour is not an answer of its own either: the first one's context has it.
+    assert "Smaller blocks decompress faster." in first.context
+
+
+def test_a_weak_neighbour_neither_joins_nor_stands_alone(indexed: Assistant) -> None:
+    found = answers(
+        indexed,
+        [
+            "Larger blocks give better compression.",
+            "They also take more memory.",
+            "Run the recovery tool on it and keep the blocks that check out.",
+        ],
+        scores=[0.8, 0.05, 0.1],
+    )
+    assert [a.text for a in found] == [
+        "Larger blocks give better compression.",
+        "Run the recovery tool on it and keep the blocks that check out.",
+    ]
+
+
+def test_a_single_sentence_keeps_every_place_it_stands(indexed: Assistant) -> None:
+    found = answers(
+        indexed,
+        [
+            "Larger blocks give better compression.",
+            "Run the recovery tool on it and keep the blocks that check out.",
+        ],
+        k=2,
+    )
+    assert found[0].text == "Larger blocks give better compression."
+    assert sorted(s.path for s in found[0].sources) == ["guide.md", "notes.md"]
