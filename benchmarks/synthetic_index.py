@@ -75,7 +75,7 @@ def _documents(index: Index) -> list[tuple[Document, np.ndarray, np.ndarray]]:
                 section=records[pid].section,
                 header=records[pid].header,
                 sentences=tuple(
-                    Sentence(s.text, 0, 0, s.line_start, s.line_end)
+                    Sentence(s.text, 0, 0, s.line_start, s.line_end, block=s.block)
                     for s in sentences
                     if s.passage_id == pid
                 ),

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verbatim.features import NAMES, features
-from verbatim.lexical import query_terms, terms, words
+from verbatim.lexical import query_terms, terms
 from verbatim.retrieve import Candidate
 from verbatim.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
+from verbatim.units import announces, read_whole, refers_back
 
 if TYPE_CHECKING:
     import numpy as np
@@ -224,29 +225,24 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
         sorted((r.candidate.sentence for r in unit), key=lambda s: s.position) for unit in units
     ]
     neighbours = store.sentences(
-        [span[-1].id + 1 for span in spans if _announces(span[-1].text)]
-        + [span[0].id - 1 for span in spans if _refers_back(span[0].text)]
+        [span[-1].id + 1 for span in spans if announces(span[-1].text)]
+        + [span[0].id - 1 for span in spans if refers_back(span[0].text)]
     )
     result = []
     for unit, span in zip(units, spans, strict=True):
         before, after = neighbours.get(span[0].id - 1), neighbours.get(span[-1].id + 1)
-        if before and _adjacent(span[0], before, -1) and _refers_back(span[0].text):
+        if before and _adjacent(span[0], before, -1) and refers_back(span[0].text):
             span.insert(0, before)
-        if after and _adjacent(span[-1], after, +1) and _announces(span[-1].text):
+        if after and _adjacent(span[-1], after, +1) and announces(span[-1].text):
             span.append(after)
         result.append(Unit(unit[0], tuple(span), sum(r.score for r in unit)))
     return result
 
 
 def unit_text(candidate: Candidate) -> str:
-    """The text the answer to a candidate quotes when it stands alone: the sentence with what
-    it leads in to or refers back to (as :func:`answer_units` makes it)."""
-    parts = [candidate.sentence.text]
-    if candidate.previous and _refers_back(candidate.sentence.text):
-        parts.insert(0, candidate.previous)
-    if candidate.next and _announces(candidate.sentence.text):
-        parts.append(candidate.next)
-    return " ".join(parts)
+    """The text the answer to a candidate quotes when it stands alone (as :func:`answer_units`
+    makes it)."""
+    return read_whole(candidate.previous, candidate.sentence.text, candidate.next)
 
 
 def _adjacent(sentence: SentenceRecord, other: SentenceRecord, step: int) -> bool:
@@ -268,27 +264,6 @@ def _beside(unit: list[Ranked], item: Ranked) -> bool:
         sentence.page,
         sentence.block,
     ) and (sentence.position == min(positions) - 1 or sentence.position == max(positions) + 1)
-
-
-_PERSONAL = frozenset("he she him his her they them their".split())
-
-
-def _refers_back(text: str) -> bool:
-    """Whether a sentence's subject is a pronoun that the sentence before names: a personal
-    pronoun comes before any name (a capitalised word after the first)."""
-    for number, word in enumerate(words(text)):
-        if word.casefold() in _PERSONAL:
-            return True
-        if number and word[:1].isupper():
-            return False
-    return False
-
-
-def _announces(text: str) -> bool:
-    """Whether a sentence only leads in to the next: it ends in a colon, asks a question (a
-    FAQ's question line), or is a bare term of a few words without a full stop."""
-    text = text.rstrip()
-    return text.endswith((":", "?")) or (len(text.split()) <= 4 and text[-1:].isalnum())
 
 
 def build_answers(store: Store, units: list[Unit]) -> list[Answer]:

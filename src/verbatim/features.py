@@ -15,10 +15,12 @@ import functools
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from verbatim.lexical import LexicalIndex, query_terms, terms, terms_of_words, words
+from verbatim.lexical import STOPWORDS, LexicalIndex, query_terms, terms, terms_of_words, words
 from verbatim.retrieve import Candidate
+from verbatim.units import announces, refers_back
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,6 +65,10 @@ NAMES = (
     "asks_address",
     "address_has_address",
     "proximity",
+    "announces",
+    "refers_back",
+    "who_refers_back",
+    "cased_idf_coverage",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -76,10 +82,16 @@ _NUMBER = re.compile(
     re.I,
 )
 # Code as documentation writes it: `quoted`, --options, name=value, CONSTANT_NAMES, calls(),
-# dotted.names and <tags>.
-_CODE = re.compile(
-    r"`[^`]+`|(?<![\w-])--?[A-Za-z][\w-]*|\b\w+=\S|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\b\w+\(\)"
-    r"|\b[a-z_]\w*\.[a-z_]\w*\b|<[A-Za-z][\w-]*[ >/]"
+# <tags> and dotted.names, each with a character it cannot do without (one regular expression
+# of all of them cost 25 µs a sentence; looking for the character first, 3).
+_CODE = (
+    ("`", re.compile(r"`[^`]+`")),
+    ("-", re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")),
+    ("=", re.compile(r"\b\w+=[^\s`]+")),
+    ("_", re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")),
+    ("()", re.compile(r"\b\w+\(\)")),
+    ("<", re.compile(r"<[A-Za-z][\w-]*[ >/]")),
+    (".", re.compile(r"\b[a-z_]\w*\.[A-Za-z_]\w*\b")),
 )
 _VERSION = re.compile(r"\b\d+\.\d+(\.\d+)*\b|\bv\d")
 _ADDRESS = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+|\bhttps?://|\bwww\.|\bftp\.", re.I)
@@ -141,6 +153,12 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     held = holding([c.sentence.text for c in candidates])
     term_coverage = held.sum(axis=1) / max(len(wanted), 1)
     idf_coverage = held @ share
+    # A term held only in another case is often another sense: "commanded" is not the
+    # "Command" of "Joint Special Operations Command".
+    asked_cased = _cases(words(question))
+    cased = np.array(
+        [read(c.sentence.text).cased(asked_cased) for c in candidates], dtype=bool
+    ).reshape(len(candidates), len(wanted))
     # What a sentence says is read with its title and section, and after the sentence before
     # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
     titled = held | holding([f"{c.passage.title}\n{c.passage.section}" for c in candidates])
@@ -192,7 +210,7 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             previous_coverage - previous_coverage.max(),
             [c.previous_cosine for c in candidates],
             [c.next_cosine for c in candidates],
-            shapes,
+            shapes[:, :4],
             np.repeat([[kind == "option"]], len(candidates), axis=0),
             cues[:, 4],
             np.repeat([[kind == "version"]], len(candidates), axis=0),
@@ -200,6 +218,10 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             np.repeat([[kind == "address"]], len(candidates), axis=0),
             cues[:, 6],
             proximity,
+            shapes[:, 4],
+            shapes[:, 5],
+            shapes[:, 5] * (kind == "who"),
+            cased @ share,
         ]
     ).astype(np.float64)
 
@@ -214,6 +236,16 @@ class _Reading:
         self.holds = [t in held for t in wanted]
         self.text = text
         self.wanted = wanted
+
+    def cased(self, asked: dict[str, set[bool]]) -> list[bool]:
+        """Which of the question's terms the text holds in a case the question writes it in
+        (capitalised or not, after the first word; the first word tells nothing)."""
+        mine = _cases(self.words)
+        return [
+            term in mine
+            and (not mine[term] or not asked.get(term) or bool(mine[term] & asked[term]))
+            for term in self.wanted
+        ]
 
     @functools.cached_property
     def proximity(self) -> float:
@@ -244,15 +276,18 @@ class _Reading:
         return _pairs(self.found)
 
     @functools.cached_property
-    def shape(self) -> tuple[float, float, float, float]:
+    def shape(self) -> tuple[float, ...]:
         """(a question, a lead-in ending in a colon, code kept as written over several lines,
-        holds code): what kind of sentence it is, whatever was asked."""
+        holds code, announces what follows, refers back): what kind of sentence it is, whatever
+        was asked."""
         text = self.text.rstrip()
         return (
             float(text.endswith("?")),
             float(text.endswith(":")),
             float("\n" in text),
-            float(bool(_CODE.search(text))),
+            float(_has_code(text)),
+            float(announces(text)),
+            float(refers_back(text)),
         )
 
     def cues(self, kind: str, question_words: set[str]) -> tuple[float, ...]:
@@ -270,14 +305,53 @@ class _Reading:
             pattern = _DATE if kind == "when" else _NUMBER
             cues[1 if kind == "when" else 2] = float(bool(pattern.search(" ".join(new))))
         else:
-            pattern = {"option": _CODE, "version": _VERSION, "address": _ADDRESS}[kind]
-            cues[KINDS.index(kind) + 1] = float(
-                any(
-                    m.group().strip("`-<(").casefold() not in question_words
-                    for m in pattern.finditer(self.text)
+            found = (
+                _code(self.text)
+                if kind == "option"
+                else (
+                    m.group()
+                    for m in (_VERSION if kind == "version" else _ADDRESS).finditer(self.text)
                 )
             )
+            cues[KINDS.index(kind) + 1] = float(
+                any(token.strip("`-<(").casefold() not in question_words for token in found)
+            )
         return tuple(cues)
+
+
+def _cases(text_words: list[str]) -> dict[str, set[bool]]:
+    """For each content term of the words, the cases it is written in after the first word
+    (True: capitalised, as in a name)."""
+    kept = [(n, w) for n, w in enumerate(text_words) if w.casefold() not in STOPWORDS]
+    cases: dict[str, set[bool]] = {}
+    for (number, word), term in zip(kept, terms_of_words([w for _, w in kept]), strict=True):
+        seen = cases.setdefault(term, set())
+        if number:
+            seen.add(word[:1].isupper())
+    return cases
+
+
+def _code(text: str) -> Iterator[str]:
+    """The pieces of code in ``text``."""
+    for needed, pattern in _CODE:
+        if needed in text:
+            yield from (match.group() for match in pattern.finditer(text))
+
+
+def _has_code(text: str) -> bool:
+    """Whether ``text`` holds code; a dotted name is told by the characters around a dot."""
+    for needed, pattern in _CODE[:-1]:
+        if needed in text and pattern.search(text):
+            return True
+    dot = text.find(".", 1)
+    while 0 < dot < len(text) - 1:
+        before, after = text[dot - 1], text[dot + 1]
+        if (before.islower() or before.isdigit() or before == "_") and (
+            after.isalpha() or after == "_"
+        ):
+            return True
+        dot = text.find(".", dot + 1)
+    return False
 
 
 def _pairs(found: list[str]) -> set[tuple[str, str]]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from verbatim.index import Index
 from verbatim.lexical import query_terms
-from verbatim.store import PassageRecord, SentenceRecord, Store
+from verbatim.store import PassageRecord, SentenceRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,8 +77,9 @@ class Retriever:
             return []
         passages = store.passages({s.passage_id for s in sentences.values()})
 
-        previous = _neighbours(store, sentences, -1)
-        following = _neighbours(store, sentences, +1)
+        known = {**sentences, **store.sentences(_beside(sentences) - sentences.keys())}
+        previous = _neighbours(known, sentences, -1)
+        following = _neighbours(known, sentences, +1)
         sentence_ids_list = list(sentences)
         neighbour_ids = sorted(
             {n.id for n in (*previous.values(), *following.values())} - sentences.keys()
@@ -125,13 +126,17 @@ class Retriever:
         return vector, sentences, self.index.passage_vectors.search(vector, DENSE_PASSAGES)
 
 
+def _beside(sentences: dict[int, SentenceRecord]) -> set[int]:
+    """The ids of the sentences just before and after each of ``sentences``: a document's
+    sentences are stored in order, so they have the ids one below and one above."""
+    return {i + step for i, s in sentences.items() for step in (-1, 1) if s.position + step >= 0}
+
+
 def _neighbours(
-    store: Store, sentences: dict[int, SentenceRecord], step: int
+    known: dict[int, SentenceRecord], sentences: dict[int, SentenceRecord], step: int
 ) -> dict[int, SentenceRecord]:
-    """For each sentence, the one ``step`` (-1: before, +1: after) from it in its passage, if
-    any. A document's sentences are stored in order, so that one has the id ``step`` away."""
-    wanted = {i + step for i, s in sentences.items() if s.position + step >= 0} - sentences.keys()
-    known = {**sentences, **store.sentences(wanted)}
+    """For each of ``sentences``, the one ``step`` (-1: before, +1: after) from it in its
+    passage, if ``known`` holds it."""
     return {
         i: known[i + step]
         for i, s in sentences.items()
