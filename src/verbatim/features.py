@@ -68,7 +68,6 @@ NAMES = (
     "announces",
     "refers_back",
     "who_refers_back",
-    "cased_idf_coverage",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -150,15 +149,15 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
         rows = np.array([read(text).holds for text in texts], dtype=bool)
         return rows.reshape(len(texts), len(wanted))
 
-    held = holding([c.sentence.text for c in candidates])
+    # A term counts as held where the sentence writes it in the question's case: a term held
+    # only in another case is often another sense ("commanded" is not the "Command" of "Joint
+    # Special Operations Command").
+    asked = _cases(words(question))
+    held = np.array([read(c.sentence.text).cased(asked) for c in candidates], dtype=bool).reshape(
+        len(candidates), len(wanted)
+    )
     term_coverage = held.sum(axis=1) / max(len(wanted), 1)
     idf_coverage = held @ share
-    # A term held only in another case is often another sense: "commanded" is not the
-    # "Command" of "Joint Special Operations Command".
-    asked_cased = _cases(words(question))
-    cased = np.array(
-        [read(c.sentence.text).cased(asked_cased) for c in candidates], dtype=bool
-    ).reshape(len(candidates), len(wanted))
     # What a sentence says is read with its title and section, and after the sentence before
     # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
     titled = held | holding([f"{c.passage.title}\n{c.passage.section}" for c in candidates])
@@ -221,7 +220,6 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             shapes[:, 4],
             shapes[:, 5],
             shapes[:, 5] * (kind == "who"),
-            cased @ share,
         ]
     ).astype(np.float64)
 
@@ -237,10 +235,14 @@ class _Reading:
         self.text = text
         self.wanted = wanted
 
+    @functools.cached_property
+    def cases(self) -> dict[str, set[bool]]:
+        return _cases(self.words)
+
     def cased(self, asked: dict[str, set[bool]]) -> list[bool]:
         """Which of the question's terms the text holds in a case the question writes it in
         (capitalised or not, after the first word; the first word tells nothing)."""
-        mine = _cases(self.words)
+        mine = self.cases
         return [
             term in mine
             and (not mine[term] or not asked.get(term) or bool(mine[term] & asked[term]))
