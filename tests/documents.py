@@ -55,6 +55,19 @@ def write_docx(path: Path, title: str, body: list[tuple[str, object]]) -> Path:
     return path
 
 
+def write_docx_bomb(path: Path, megabytes: int = 300) -> Path:
+    """A .docx whose document part inflates to ``megabytes`` from a few hundred kilobytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            chunk = b"<w:p><w:r><w:t>boom</w:t></w:r></w:p>" * 27_000  # ~1 MB
+            for _ in range(megabytes):
+                part.write(chunk)
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    return path
+
+
 WEB_PAGE = """<!DOCTYPE html>
 <html><head><title>Harbour guide</title>
 <style>body { color: red; } .hidden-style-text {}</style>

@@ -12,6 +12,7 @@ from verbatim import indexer, lock
 from verbatim.allocator import reuse_freed_memory
 from verbatim.answer import answer_units, build_answers, confidence, models, rank
 from verbatim.config import Settings
+from verbatim.controls import without_controls
 from verbatim.embed import Embedder
 from verbatim.errors import (
     CorpusError,
@@ -30,9 +31,6 @@ from verbatim.types import Reply, Source
 
 DEFAULT_ANSWERS = 3
 MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
-# Terminal escape sequences and other control characters, pasted in with a question: never
-# part of it, and never to be echoed back to a terminal.
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x1f\x7f-\x9f]")
 
 
 class Assistant:
@@ -184,7 +182,8 @@ class Assistant:
         ``context`` (earlier questions of a conversation) is searched together with the
         question, so that "When was he assassinated?" finds who "he" is.
         """
-        question = " ".join(_CONTROL.sub(" ", question).split())
+        # Escape sequences pasted in with a question are never part of it.
+        question = " ".join(without_controls(question).split())
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
         indexer.check_compatible(self.index.manifest, self.embedder)

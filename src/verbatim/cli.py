@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings
+from verbatim.controls import escaped
 from verbatim.errors import QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
@@ -19,9 +21,23 @@ if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.indexer import Report
     from verbatim.types import Reply
 
+_NOT_JSON_SAFE = re.compile(r"[\x7f-\x9f]")
+
+
+def _echo(message: str = "", err: bool = False, nl: bool = True, **style: Any) -> None:
+    """Write one message: a control character in it (from a document, a file name or an index
+    built before documents were cleaned) is shown escaped, never acted on by the terminal."""
+    click.secho(escaped(message), err=err, nl=nl, **style)
+
+
+def _echo_json(data: object) -> None:
+    """Write one JSON line; JSON escapes C0 controls itself, and DEL and C1 are escaped too."""
+    text = json.dumps(data, ensure_ascii=False)
+    click.echo(_NOT_JSON_SAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"verbatim: error: {message}", err=True)
+    _echo(f"verbatim: error: {message}", err=True)
     sys.exit(code)
 
 
@@ -96,27 +112,28 @@ class _ProgressLine:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self._tty:
+            # The one place the CLI writes a control sequence of its own (the stage is ours).
             click.echo(f"\r{stage.capitalize()} {done}/{total}\033[K", err=True, nl=False)
             if done == total:
                 click.echo("", err=True)
         elif stage != self._stage:
-            click.echo(f"{stage.capitalize()} ({total})...", err=True)
+            _echo(f"{stage.capitalize()} ({total})...", err=True)
         self._stage = stage
 
 
 def _print_report(report: Report) -> None:
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     parts += [f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
-    click.echo(
+    _echo(
         f"{'Built' if report.rebuilt else 'Updated'} the index: {', '.join(parts)} "
         f"({report.passages_embedded} passages and {report.sentences_embedded} sentences "
         f"embedded in {report.seconds:.1f} s)",
         err=True,
     )
     for path, reason in report.skipped:
-        click.echo(f"verbatim: warning: skipped {path}: {reason}", err=True)
+        _echo(f"verbatim: warning: skipped {path}: {reason}", err=True)
     for warning in report.warnings:
-        click.echo(f"verbatim: warning: {warning}", err=True)
+        _echo(f"verbatim: warning: {warning}", err=True)
 
 
 @cli.command()
@@ -187,12 +204,12 @@ def ask(
         if isinstance(outcome, QuestionError):
             if not keep_going:
                 raise outcome
-            click.echo(f"verbatim: error: {outcome}", err=True)
+            _echo(f"verbatim: error: {outcome}", err=True)
             failed += 1
             continue
         reply, extra = outcome
         if as_json:
-            click.echo(json.dumps({**reply.to_dict(), **extra}, ensure_ascii=False))
+            _echo_json({**reply.to_dict(), **extra})
         else:
             _print_reply(reply)
     if failed:
@@ -284,23 +301,23 @@ def _question_text(item: Any) -> str:
 
 
 def _print_reply(reply: Reply) -> None:
-    click.secho(f"Q: {reply.question}", bold=True)
+    _echo(f"Q: {reply.question}", bold=True)
     if reply.abstained:
-        click.echo("Not found in your documents.")
+        _echo("Not found in your documents.")
         if reply.nearest:
-            click.echo("Nearest passages, for a look:")
+            _echo("Nearest passages, for a look:")
             for answer in reply.nearest[:2]:
                 source = answer.sources[0]
-                click.echo(f"  - {source.label}")
-        click.echo()
+                _echo(f"  - {source.label}")
+        _echo()
         return
     for number, answer in enumerate(reply.answers, start=1):
-        click.echo(f"{number}. {answer.text}")
+        _echo(f"{number}. {answer.text}")
         agree = f" · {len(answer.sources)} sources agree" if len(answer.sources) > 1 else ""
-        click.secho(f"   score {answer.score:.2f}{agree}", dim=True)
+        _echo(f"   score {answer.score:.2f}{agree}", dim=True)
         for source in answer.sources:
-            click.secho(f"   ↳ {source.label}", dim=True)
-    click.echo()
+            _echo(f"   ↳ {source.label}", dim=True)
+    _echo()
 
 
 @cli.command()
@@ -326,31 +343,29 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "deleted": state.deleted,
     }
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        _echo_json(data)
         return
-    click.echo(f"Corpus:   {state.corpus}")
-    click.echo(
-        f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})"
-    )
-    click.echo(f"Model:    {manifest.model}")
-    click.echo(
+    _echo(f"Corpus:   {state.corpus}")
+    _echo(f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})")
+    _echo(f"Model:    {manifest.model}")
+    _echo(
         f"Contents: {manifest.documents} documents, {manifest.passages} passages, "
         f"{manifest.sentences} sentences"
     )
     if not state.model_matches:
-        click.echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
+        _echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
     if state.is_stale:
-        click.echo(
+        _echo(
             f"Stale:    {len(state.new)} new, {len(state.changed)} changed, "
             f"{len(state.deleted)} deleted file(s): run `verbatim index`"
         )
         for label, paths in (("new", state.new), ("changed", state.changed)):
             for path in paths:
-                click.echo(f"  {label}: {path}")
+                _echo(f"  {label}: {path}")
         for path in state.deleted:
-            click.echo(f"  deleted: {path}")
+            _echo(f"  deleted: {path}")
     else:
-        click.echo("Fresh:    the index matches the corpus")
+        _echo("Fresh:    the index matches the corpus")
 
 
 @cli.command()
@@ -374,7 +389,7 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
     assistant.warm_up()
     server = Server(assistant, idle_seconds=idle_timeout)
     server.serve_forever(ready=sys.stderr)
-    click.echo("verbatim serve: stopped", err=True)
+    _echo("verbatim serve: stopped", err=True)
 
 
 @cli.command()
@@ -388,10 +403,10 @@ def add(ctx: click.Context, paths: tuple[Path, ...], link: bool) -> None:
     assistant = _assistant(ctx)
     result = add_paths(list(paths), assistant.settings.corpus, link=link)
     for path in result.added:
-        click.echo(f"{'linked' if link else 'added'}: {path}")
+        _echo(f"{'linked' if link else 'added'}: {path}")
     for path, reason in result.skipped:
-        click.echo(f"skipped: {path} ({reason})")
-    click.echo(f"{len(result.added)} added, {len(result.skipped)} skipped.")
+        _echo(f"skipped: {path} ({reason})")
+    _echo(f"{len(result.added)} added, {len(result.skipped)} skipped.")
     if result.added:
         _print_report(assistant.update_index(progress=_ProgressLine()))
 
@@ -426,9 +441,9 @@ def eval_(ctx: click.Context, questions_file: Path, as_json: bool, k: int) -> No
         _print_report(report)
     scores = evaluate.run(assistant, questions, k=k, progress=_ProgressLine())
     if as_json:
-        click.echo(json.dumps(evaluate.summary(scores, index_seconds)))
+        _echo_json(evaluate.summary(scores, index_seconds))
     else:
-        click.echo(evaluate.describe(scores, index_seconds))
+        _echo(evaluate.describe(scores, index_seconds))
 
 
 def main() -> None:
@@ -439,7 +454,7 @@ def _watch(assistant: Assistant) -> None:
     from verbatim.watch import corpus_changes
 
     settings = assistant.settings
-    click.echo(f"Watching {settings.corpus} for changes (ctrl+c to stop)...", err=True)
+    _echo(f"Watching {settings.corpus} for changes (ctrl+c to stop)...", err=True)
     for paths in corpus_changes(settings.corpus, settings.index):
         report = assistant.update_index(progress=_ProgressLine())
         # the look made as the watch is set up is reported only if it found changes
@@ -453,14 +468,14 @@ def _print_preview(assistant: Assistant, rebuild: bool) -> None:
     settings = assistant.settings
     plan = preview(settings.corpus, settings.index, assistant.embedder.fingerprint, rebuild)
     if plan.rebuild:
-        click.echo(f"Would build the index anew ({plan.rebuild}).")
+        _echo(f"Would build the index anew ({plan.rebuild}).")
     groups = (("add", plan.add), ("re-embed", plan.reembed), ("remove", plan.remove))
     for verb, paths in groups:
         for path in paths:
-            click.echo(f"{verb}: {path}")
+            _echo(f"{verb}: {path}")
     for path, reason in plan.skip:
-        click.echo(f"skip: {path} ({reason})")
-    click.echo(
+        _echo(f"skip: {path} ({reason})")
+    _echo(
         f"Would add {len(plan.add)}, re-embed {len(plan.reembed)}, remove {len(plan.remove)} and "
         f"skip {len(plan.skip)} file(s); {plan.unchanged} unchanged. Nothing was changed."
     )

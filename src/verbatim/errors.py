@@ -36,3 +36,8 @@ class QuestionError(VerbatimError):
 
 class IndexBusyError(VerbatimError):
     """Another process is writing the index."""
+
+
+class UnreadableFileError(Exception):
+    """One corpus file cannot be read (or is too large to); it is skipped with this reason and
+    the rest of the corpus is indexed."""

@@ -6,16 +6,17 @@ import hashlib
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from verbatim.errors import UnreadableFileError
 from verbatim.ingest.chunk import Unit, chunk
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import UnreadableFileError, check_corpus, discover, read_text
+from verbatim.ingest.files import check_corpus, discover, read_text
 from verbatim.ingest.loaders import load
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
 from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title
 from verbatim.types import Document, Passage
 
 # Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
 
 __all__ = [
     "CHUNKER_VERSION",

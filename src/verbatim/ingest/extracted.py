@@ -8,8 +8,9 @@ and line numbers count lines of that extracted text.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from verbatim.controls import Stripped, strip_controls, without_controls
 from verbatim.ingest.structure import Block, BlockKind, Layout, Sections
 
 
@@ -31,6 +32,40 @@ class Extracted:
         start = self.page_starts[page - 1]
         end = self.page_starts[page] if page < len(self.page_starts) else len(self.text)
         return self.text[start:end]
+
+    def printable(self) -> Extracted:
+        """This file as a terminal would show it: escape sequences and control characters
+        left out (see :mod:`verbatim.controls`), the layout's spans moved with the text."""
+        stripped = strip_controls(self.text)
+        if not stripped.removed and stripped.text == self.text:
+            return self
+        layout = self.layout
+        if layout is not None:
+            blocks = (_moved(block, stripped) for block in layout.blocks)
+            layout = Layout(
+                without_controls(layout.title),
+                tuple(block for block in blocks if block.start < block.end),
+            )
+        return Extracted(
+            stripped.text,
+            layout,
+            tuple(stripped.offset(start) for start in self.page_starts),
+            without_controls(self.title),
+        )
+
+
+def _moved(block: Block, stripped: Stripped) -> Block:
+    def span(start: int, end: int) -> tuple[int, int]:
+        return stripped.offset(start), stripped.offset(end)
+
+    return replace(
+        block,
+        start=stripped.offset(block.start),
+        end=stripped.offset(block.end),
+        section=without_controls(block.section),
+        table_header=span(*block.table_header) if block.table_header else None,
+        hidden=tuple(span(*hidden) for hidden in block.hidden),
+    )
 
 
 def _collapse(text: str) -> str:

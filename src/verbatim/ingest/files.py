@@ -8,12 +8,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from verbatim.errors import CorpusError
+from verbatim.errors import CorpusError, UnreadableFileError
 from verbatim.ingest.limits import too_large
-
-
-class UnreadableFileError(Exception):
-    """A corpus file that cannot be read as text; it is skipped with a warning."""
 
 
 @dataclass(frozen=True, slots=True)

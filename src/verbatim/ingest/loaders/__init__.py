@@ -12,8 +12,9 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
+from verbatim.errors import UnreadableFileError
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import UnreadableFileError
+from verbatim.ingest.limits import Budget
 
 # Module names under this package with their extensions, in the order their sniffing is tried.
 _SUFFIXES = {
@@ -50,7 +51,7 @@ def loader_for(path: Path) -> ModuleType:
 
 
 def load(path: Path) -> Extracted:
-    """Read one corpus file with the loader for its format."""
+    """Read one corpus file with the loader for its format, as a terminal would show it."""
     try:
         extracted: Extracted = loader_for(path).load(path)
     except UnreadableFileError:
@@ -59,4 +60,5 @@ def load(path: Path) -> Extracted:
         # A parsing library failing on one odd file must not stop the whole corpus from
         # being indexed: the file is skipped with this reason, like any unreadable file.
         raise UnreadableFileError(f"{type(error).__name__}: {error}") from error
-    return extracted
+    Budget("its text").spend(len(extracted.text))  # loaders that can run long stop sooner
+    return extracted.printable()

@@ -11,8 +11,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from verbatim.errors import UnreadableFileError
 from verbatim.ingest.extracted import Extracted, LayoutBuilder
-from verbatim.ingest.files import UnreadableFileError
+from verbatim.ingest.limits import MARKUP_PER_TEXT, Budget
 from verbatim.ingest.structure import BlockKind
 
 _HEADING_STYLE = re.compile(r"^heading (\d)$", re.IGNORECASE)
@@ -29,6 +30,7 @@ def load(path: Path) -> Extracted:
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
 
+    _check_unpacked_size(path)
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -51,6 +53,21 @@ def load(path: Path) -> Extracted:
         else:
             builder.block(item.text)
     return builder.build(document.core_properties.title or "")
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Skip a document whose parts unpack to more than the markup limit, before any is read.
+
+    The sizes a ZIP declares are the most Python's zipfile will ever inflate (a part that
+    inflates further fails its checksum), so checking them bounds the memory used.
+    """
+    budget = Budget("unpacked, its parts", per_text=MARKUP_PER_TEXT)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                budget.spend(member.file_size)
+    except zipfile.BadZipFile as error:
+        raise UnreadableFileError(f"not a readable Word document ({error})") from error
 
 
 def _style_names(document: object) -> Callable[[str | None], str]:

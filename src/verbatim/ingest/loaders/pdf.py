@@ -30,8 +30,9 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+from verbatim.errors import UnreadableFileError
 from verbatim.ingest.extracted import Extracted, LayoutBuilder
-from verbatim.ingest.files import UnreadableFileError
+from verbatim.ingest.limits import MAX_PAGES, Budget
 from verbatim.ingest.structure import BlockKind
 
 MAX_OUTLINE_DEPTH = 6
@@ -107,12 +108,15 @@ def load(path: Path) -> Extracted:
     except pypdfium2.PdfiumError as error:
         raise UnreadableFileError(f"not a readable PDF ({error})") from error
     try:
+        if len(document) > MAX_PAGES:
+            raise UnreadableFileError(f"{len(document):,} pages, over the {MAX_PAGES:,}-page limit")
         outline = _outline(document)
         pages = []
+        budget = Budget("its text")
         for number in range(len(document)):
             page = document[number]
             text_page = page.get_textpage()
-            pages.append(_Page(_read_lines(text_page), outline.get(number, [])))
+            pages.append(_Page(_read_lines(text_page, budget), outline.get(number, [])))
             text_page.close()
             page.close()
         title = str(document.get_metadata_dict().get("Title") or "").strip()
@@ -135,9 +139,10 @@ def _outline(document: Any) -> dict[int, list[tuple[int, str]]]:
 # --- Reading a page's lines -------------------------------------------------------------------
 
 
-def _read_lines(text_page: Any) -> list[_Line]:
+def _read_lines(text_page: Any, budget: Budget) -> list[_Line]:
     """The printed lines of one page, each with where it stands when PDFium says so."""
     raw = text_page.get_text_bounded()
+    budget.spend(len(raw))
     pieces = list(_printed_lines(raw))
     lines = [_Line(text) for text, _, _ in pieces]
     unclean = bool(_CONTROL.search(raw.replace(_SOFT_HYPHEN, "")) or _ACCENTED.search(raw))
