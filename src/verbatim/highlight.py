@@ -236,6 +236,13 @@ def highlight(question: str, sentence: str) -> tuple[int, int] | None:
     return start, end
 
 
+def names(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each name in ``text``: a run of capitalised words, with joiners
+    such as "of" or "al" inside ("Qasem Soleimani", "Abu Bakr al-Baghdadi")."""
+    tokens = _tokens(text)
+    return [(tokens[first].start, tokens[last].end) for first, last in _names(tokens)]
+
+
 def _gap(first: int, last: int, anchor: int) -> int:
     return first - anchor if anchor < first else anchor - last if anchor > last else 0
 
