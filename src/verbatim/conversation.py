@@ -164,12 +164,15 @@ def _personal(question: str) -> bool:
 
 
 def answer_name(answer_text: str, highlight: tuple[int, int] | None) -> str:
-    """The name an answer gives: the whole name around its highlighted span ("Saladin" in
-    "the Saladin Governorate" gives "Saladin Governorate"), or "" if the span is no name."""
+    """The name an answer gives: its highlighted span if that is a name, else the whole name
+    around it ("Saladin" in "the Saladin Governorate" gives "Saladin Governorate"), or "" if
+    the span is no name."""
     if highlight is None:
         return ""
     start, end = highlight
     for first, last in names(answer_text):
+        if first <= start and end <= last:
+            return _plain_name(answer_text[start:end])
         if first <= start < last or start <= first < end:
             return _plain_name(answer_text[first:last])
     return ""
@@ -266,7 +269,9 @@ def _fragment(question: str, lowered: list[str]) -> str | None:
         if text.casefold().startswith(lead):
             rest = text[len(lead) :]
             words = rest.casefold().split()
-            if not any(w in _AUXILIARY for w in words) and not (words and words[0] in _QUESTION_WORDS):
+            if not any(w in _AUXILIARY for w in words) and not (
+                words and words[0] in _QUESTION_WORDS
+            ):
                 return rest
             return None
     words = [w for w in lowered if w[0].isalnum()]
@@ -372,9 +377,9 @@ def _person(history: Sequence[Turn]) -> list[str]:
         if _DEFINITION.match(turn.resolved) and people:
             found += people  # "Who is Hadi al-Amiri?" is about him, not his answer
         asked_person = wanted(turn.resolved) is Want.PERSON
-        if turn.answer and (_looks_like_person(turn.answer) or asked_person):
-            if not any(w.casefold() in _NOT_PERSON for w in turn.answer.split()):
-                found.append(turn.answer)
+        organisation = any(w.casefold() in _NOT_PERSON for w in turn.answer.split())
+        if turn.answer and not organisation and (_looks_like_person(turn.answer) or asked_person):
+            found.append(turn.answer)
         found += people
     return found
 
@@ -430,6 +435,6 @@ def _phrase(noun: str, history: Sequence[Turn]) -> str:
                     modifiers.pop(0)
                 while modifiers and modifiers[0].casefold() in ("the", "a", "an", "that", "this"):
                     modifiers.pop(0)
-                if modifiers and not match.group(0).split()[0].casefold() in _QUESTION_WORDS:
+                if modifiers and match.group(0).split()[0].casefold() not in _QUESTION_WORDS:
                     return "the " + " ".join([*modifiers, match.group(2)])
     return ""
