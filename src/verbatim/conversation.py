@@ -215,11 +215,17 @@ def read(question: str, history: Sequence[Turn], choice: int = 0) -> Reading:
             replacement = candidates[min(choice, len(candidates) - 1)]
             word = lowered[first]
             end = spans[i][1]
+            about = replacement
+            if word in _PERSONAL:
+                # A person is searched by surname, as the documents mostly name them again:
+                # the full name, found in every sentence about them, would outweigh what the
+                # follow-up asks about them ("assassinated").
+                replacement = replacement.split()[-1]
             possessive = word in ("his", "her", "its", "their") or lowered[i] in ("one's",)
             if possessive:
                 replacement += "'" if replacement.endswith("s") else "'s"
             resolved = resolved[: spans[first][0]] + replacement + resolved[end:]
-            about = _bare(replacement)
+            about = _bare(about)
             personal = personal or word in _PERSONAL
             i = first
         i -= 1

@@ -224,7 +224,7 @@ def _highlight_hit(answer: Answer, golds: Sequence[str]) -> tuple[bool, bool] | 
 
 
 def run(
-    assistant: object, questions: Sequence[Question], k: int = 10, progress: Progress | None = None
+    assistant: Any, questions: Sequence[Question], k: int = 10, progress: Progress | None = None
 ) -> Scores:
     """Ask every question through ``assistant`` (a :class:`verbatim.Assistant`) and score.
 

@@ -19,19 +19,30 @@ class SourcePane(VerticalScroll):
         padding: 0 1;
         scrollbar-gutter: stable;  /* no re-wrap, so no jump, when the scrollbar appears */
     }
+    /* On a narrow screen the pane stays out of the way until an answer is selected. */
+    .-narrow SourcePane.unselected { display: none; }
     SourcePane > #source-title { text-style: bold; margin: 0 0 1 0; }
     SourcePane > #source-answer { background: $accent 20%; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Source", id="source-title")
-        yield Static(
-            Text("Select an answer to read it in its file.", style="dim"), id="source-before"
-        )
+        yield Static(id="source-title")
+        yield Static(id="source-before")
         yield Static(id="source-answer")
         yield Static(id="source-after")
 
     def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to "Select an answer…", as before any answer was selected."""
+        self.add_class("unselected")
+        self.query_one("#source-title", Static).update("Source")
+        self.query_one("#source-before", Static).update(
+            Text("Select an answer to read it in its file.", style="dim")
+        )
+        for part in ("#source-answer", "#source-after"):
+            self.query_one(part, Static).update("")
         self.query_one("#source-answer").display = False
 
     def show(self, excerpt: Excerpt) -> None:
@@ -51,6 +62,7 @@ class SourcePane(VerticalScroll):
         self.query_one("#source-answer", Static).update(answer)
         self.query_one("#source-after", Static).update(after)
         self.query_one("#source-answer", Static).display = True
+        self.remove_class("unselected")
         self.call_after_refresh(self._bring_answer_into_view)
 
     def _bring_answer_into_view(self) -> None:
