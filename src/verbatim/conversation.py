@@ -350,7 +350,7 @@ def _plain_name(name: str) -> str:
     """A name without the function words a sentence may open it with ("The Badr"), or its
     possessive ending."""
     words = name.split()
-    while len(words) > 1 and words[0].casefold() in _OPENERS:
+    while len(words) > 1 and words[0].casefold() in _OPENERS | _QUESTION_WORDS | _AUXILIARY:
         words.pop(0)
     return " ".join(words).removesuffix("'s").removesuffix("’s")
 

@@ -19,8 +19,6 @@ class SourcePane(VerticalScroll):
         padding: 0 1;
         scrollbar-gutter: stable;  /* no re-wrap, so no jump, when the scrollbar appears */
     }
-    /* On a narrow screen the pane stays out of the way until an answer is selected. */
-    .-narrow SourcePane.unselected { display: none; }
     SourcePane > #source-title { text-style: bold; margin: 0 0 1 0; }
     SourcePane > #source-answer { background: $accent 20%; }
     """
