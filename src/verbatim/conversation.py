@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from verbatim.highlight import Want, names, wanted
+from verbatim.highlight import DATE, Want, names, wanted
 from verbatim.types import Reply
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ _AUXILIARY = frozenset(
     """is are was were be been do does did has have had will would can could should may might
     must""".split()
 )
+_DO = frozenset("do does did has have had will would can could should may might must".split())
 _PREPOSITIONS = frozenset(
     "in on at of for from by with about after before since until during into over to".split()
 )
@@ -290,9 +291,7 @@ def _complete(question: str, fragment: str, last: Turn) -> Reading:
     """A fragment read with the last question: a date or a name in it takes the place of the
     last question's date or name ("And in 2015?"); otherwise it asks about the same thing."""
     previous = last.resolved
-    from verbatim.highlight import _DATE  # the date patterns the highlighter uses
-
-    new_date, old_date = _DATE.search(fragment), _DATE.search(previous)
+    new_date, old_date = DATE.search(fragment), DATE.search(previous)
     if new_date and old_date:
         resolved = previous[: old_date.start()] + new_date.group() + previous[old_date.end() :]
         return Reading(question, resolved, last.about or _first_name(previous))
@@ -321,7 +320,8 @@ def _stands_alone(lowered: list[str], i: int) -> bool:
     after = lowered[i + 1] if i + 1 < len(lowered) else ""
     if not after or after in _PREPOSITIONS:
         return True
-    return before in _AUXILIARY or (before in _PREPOSITIONS and after in _AUXILIARY)
+    # "did that begin" (a verb follows), not "is that town" (a noun)
+    return before in _DO or (before in _PREPOSITIONS and after in _AUXILIARY)
 
 
 def _existential(lowered: list[str], i: int) -> bool:
@@ -333,14 +333,22 @@ def _existential(lowered: list[str], i: int) -> bool:
 
 
 def _names_in(text: str) -> list[str]:
-    """The names in ``text``, without a lone capitalised word that opens it ("Which", "Most")."""
+    """The names in ``text``, without a lone capitalised word that opens it ("Which", "Most"),
+    a nationality before a noun ("Iranian soldiers") or a month or weekday."""
     found = []
     for start, end in names(text):
         name = text[start:end]
-        if start == 0 and " " not in name and end < len(text.rstrip("?!. ")):
+        if " " not in name and (
+            (start == 0 and end < len(text.rstrip("?!. ")))
+            or (name.endswith(_NATIONALITY) and text[end : end + 2][-1:].islower())
+            or DATE.fullmatch(f"1 {name}")  # a month ("December") or a weekday
+        ):
             continue
         found.append(_plain_name(name))
     return found
+
+
+_NATIONALITY = ("ian", "ish", "ese", "ic", "i")
 
 
 _OPENERS = frozenset("the a an in on at of by for from to as and or but".split())
@@ -387,7 +395,13 @@ def _person(history: Sequence[Turn]) -> list[str]:
         if turn.answer and not organisation and (_looks_like_person(turn.answer) or asked_person):
             found.append(turn.answer)
         found += people
-    return found
+    # else a name of one word ("Soleimani") the latest questions give
+    return found or [
+        name
+        for turn in reversed(history)
+        for name in _names_in(turn.resolved)
+        if " " not in name and name.casefold() not in _NOT_PERSON
+    ]
 
 
 def _thing(history: Sequence[Turn]) -> list[str]:
@@ -399,7 +413,7 @@ def _thing(history: Sequence[Turn]) -> list[str]:
     if last.answer and wanted(last.resolved) in (Want.NAMED, Want.PLACE):
         found.append(last.answer)
     found += [name for name in _names_in(last.resolved) if not _looks_like_person(name)]
-    return [*found, last.answer]
+    return found if _looks_like_person(last.answer) else [*found, last.answer]
 
 
 def _just_answered(history: Sequence[Turn]) -> list[str]:
