@@ -142,3 +142,19 @@ def test_an_answer_names_what_its_highlight_names() -> None:
     assert answer_name(text, (start - 4, start + len("Saladin"))) == "Saladin Governorate"
     assert answer_name(text, (text.index("north"), text.index("north") + 5)) == ""
     assert answer_name(text, None) == ""
+
+
+def test_a_title_nationality_or_month_is_not_who_he_is() -> None:
+    president = Turn(
+        "Which Iranian president dismissed U.S. involvement in April?",
+        "",
+        "Iranian President Hassan Rouhani",
+        "Iranian President Hassan Rouhani has dismissed U.S. involvement in April.",
+    )
+    reading = read("What did he note?", [president])
+    assert (reading.resolved, reading.about) == ("What did Rouhani note?", "Hassan Rouhani")
+    text = "It could be positive (March–April 2015), said Gen. Martin Dempsey."
+    start = text.index("April")
+    assert answer_name(text, (start, start + 5)) == ""
+    chairman = Turn("Who was chairman of the joint chiefs of staff?", "", "", text)
+    assert read("What did he say?", [chairman]).about == "Martin Dempsey"

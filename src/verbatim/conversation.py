@@ -168,8 +168,8 @@ def answer_name(answer_text: str, highlight: tuple[int, int] | None) -> str:
     """The name an answer gives: its highlighted span if that is a name, else the whole name
     around it ("Saladin" in "the Saladin Governorate" gives "Saladin Governorate"), or "" if
     the span is no name."""
-    if highlight is None:
-        return ""
+    if highlight is None or DATE.fullmatch(f"1 {answer_text[slice(*highlight)]}"):
+        return ""  # a month or a weekday ("April") is no name to refer to
     start, end = highlight
     for first, last in names(answer_text):
         if first <= start and end <= last:
@@ -348,7 +348,7 @@ def _names_in(text: str) -> list[str]:
     return found
 
 
-_NATIONALITY = ("ian", "ish", "ese", "ic", "i")
+_NATIONALITY = ("ian", "ish", "ese")  # not "-i": Iraqi, but also Soleimani
 
 
 _OPENERS = frozenset("the a an in on at of by for from to as and or but".split())
@@ -360,7 +360,24 @@ def _plain_name(name: str) -> str:
     words = name.split()
     while len(words) > 1 and words[0].casefold() in _OPENERS | _QUESTION_WORDS | _AUXILIARY:
         words.pop(0)
+    # "Iranian President Hassan Rouhani" is Hassan Rouhani
+    while (
+        len(words) > 2
+        and words[1][:1].isupper()
+        and (_title(words[0]) or (words[0].endswith((*_NATIONALITY, "i")) and _title(words[1])))
+    ):
+        words.pop(0)
     return " ".join(words).removesuffix("'s").removesuffix("’s")
+
+
+_TITLES = frozenset(
+    """president general gen admiral minister secretary chairman commander leader lieutenant
+    brigadier colonel major prime king queen prince sheikh ayatollah rear mr mrs dr""".split()
+)
+
+
+def _title(word: str) -> bool:
+    return word.casefold().strip(".,").split("-")[0] in _TITLES
 
 
 def _first_name(text: str) -> str:
@@ -369,11 +386,15 @@ def _first_name(text: str) -> str:
 
 
 def _looks_like_person(name: str) -> bool:
+    """Two or more words, none of an organisation's, place's or event's, and no "of"
+    ("Secretary of Defence" is a title)."""
     words = name.split()
     return (
         len(words) >= 2
         and not name.isupper()
-        and not any(w.casefold().strip(".,") in _NOT_PERSON for w in words)
+        and not _title(words[-1])  # "Interior Minister" is an office
+        and not any(c.isdigit() for c in name)
+        and not any(w.casefold().strip(".,") in _NOT_PERSON | {"of"} for w in words)
     )
 
 
@@ -393,7 +414,13 @@ def _person(history: Sequence[Turn]) -> list[str]:
         asked_person = wanted(turn.resolved) is Want.PERSON
         organisation = any(w.casefold() in _NOT_PERSON for w in turn.answer.split())
         if turn.answer and not organisation and (_looks_like_person(turn.answer) or asked_person):
-            found.append(turn.answer)
+            found.append(_plain_name(turn.answer))
+        if asked_person:  # the answer's highlight may miss the person it names
+            found += [
+                name
+                for name in _names_in(turn.answer_text)
+                if _looks_like_person(name) and name not in turn.resolved
+            ]
         found += people
     # else a name of one word ("Soleimani") the latest questions give
     return found or [
