@@ -20,17 +20,15 @@ from verbatim.types import Reply
 if TYPE_CHECKING:
     from verbatim.assistant import Assistant
 
-DEFAULT_ANSWERS = 3
+DEFAULT_ANSWERS = 3  # as Assistant.ask
 
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
 _PERSONAL = frozenset("he him his she her hers himself herself".split())
 _THING = frozenset("it its they them their theirs there".split())
 _DEMONSTRATIVE = frozenset("that this those these".split())
-_AUXILIARY = frozenset(
-    """is are was were be been do does did has have had will would can could should may might
-    must""".split()
-)
 _DO = frozenset("do does did has have had will would can could should may might must".split())
+_EXISTENTIAL = frozenset("is are was were".split())
+_AUXILIARY = _DO | _EXISTENTIAL | {"be", "been"}
 _PREPOSITIONS = frozenset(
     "in on at of for from by with about after before since until during into over to".split()
 )
@@ -44,7 +42,6 @@ _NOT_PERSON = frozenset(
     company group militia league nations offensive war city province river""".split()
 )
 _NEXT = re.compile(r"^(?:and\s+)?what happened (?:next|then|after(?:wards| that)?)\W*$", re.I)
-_EXISTENTIAL = frozenset("is are was were".split())
 # "at that time" refers to the time of what was asked about, which the question's words say.
 _TIMES = frozenset("time times moment point period stage day days year years date".split())
 
@@ -84,28 +81,20 @@ class Conversation:
         self.assistant = assistant
         self.turns: list[Reply] = []
         self._history: list[Turn] = []
-        self._foreseen: tuple[tuple[object, ...], Reply] | None = None
-
-    def understand(self, question: str) -> Reading:
-        """What ``question`` would be taken to ask, asked next."""
-        from verbatim.assistant import clean
-
-        question = clean(question)
-        return read(question, self._history)
+        self._foreseen: tuple[tuple[object, ...], tuple[Reading, Reply]] | None = None
 
     def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
         foreseen = self._foreseen if self.foreseen(question, k) else None
         self._foreseen = None
-        reply = foreseen[1] if foreseen else self._search(question, k)
-        self._remember(reply)
+        reading, reply = foreseen[1] if foreseen else self._search(question, k)
+        self._remember(reading, reply)
         return reply
 
     def foresee(self, question: str, k: int = DEFAULT_ANSWERS) -> None:
         """Answer ``question`` ahead, while it is being typed: asked unchanged next, from the
         same index, it gets this reply at once. Not a turn of the conversation."""
         state = self.assistant.answering_from(opening=True)
-        reply = self._search(question, k)
-        self._foreseen = (question, k, len(self._history), state), reply
+        self._foreseen = (question, k, len(self._history), state), self._search(question, k)
 
     def foreseen(self, question: str, k: int = DEFAULT_ANSWERS) -> bool:
         """True when :meth:`ask` would give ``question`` the reply found ahead, without a
@@ -121,16 +110,17 @@ class Conversation:
         self._history.clear()
         self._foreseen = None
 
-    def understand_all(self, question: str) -> list[Reading]:
-        from verbatim.assistant import clean
+    def understand(self, question: str) -> list[Reading]:
+        """The ways ``question``, asked next, may be understood, likeliest first."""
+        from verbatim.assistant import clean  # (assistant.py imports this module)
 
         return readings(clean(question), self._history)
 
-    def _search(self, question: str, k: int) -> Reply:
+    def _search(self, question: str, k: int) -> tuple[Reading, Reply]:
         """The reply to the likeliest reading of ``question``; of several readings, to the one
         the documents answer most surely (a question that stands on its own has one)."""
         best: tuple[float, Reading, Reply] | None = None
-        for reading in self.understand_all(question):
+        for reading in self.understand(question):
             if not reading.follows_up:  # exactly as asked alone
                 reply = self.assistant.ask(question, k)
             else:
@@ -139,29 +129,15 @@ class Conversation:
                 best = (reply.confidence, reading, reply)
         assert best is not None
         _, reading, reply = best
-        return replace(
-            reply,
-            resolved_question=reading.resolved or reply.question,
-            about=reading.about or None,
-        )
+        reply = replace(reply, resolved_question=reading.resolved, about=reading.about or None)
+        return reading, reply
 
-    def _remember(self, reply: Reply) -> None:
+    def _remember(self, reading: Reading, reply: Reply) -> None:
         self.turns.append(reply)
         first = reply.answers[0] if reply.answers else None
         text = first.text if first else ""
-        self._history.append(
-            Turn(
-                reply.resolved_question or reply.question,
-                reply.about or "",
-                answer_name(text, first.highlight) if first else "",
-                text,
-                personal=bool(reply.about) and _personal(reply.question),
-            )
-        )
-
-
-def _personal(question: str) -> bool:
-    return any(w.casefold() in _PERSONAL for w in _WORD.findall(question))
+        name = answer_name(text, first.highlight) if first else ""
+        self._history.append(Turn(reading.resolved, reading.about, name, text, reading.personal))
 
 
 def answer_name(answer_text: str, highlight: tuple[int, int] | None) -> str:
