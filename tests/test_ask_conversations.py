@@ -43,6 +43,11 @@ def test_turns_are_answered_in_one_conversation(bundled_args: list[str], tmp_pat
     assert result.exit_code == 0, result.output
     alone, first, second, other = [json.loads(line) for line in result.stdout.splitlines()]
     assert "turn" not in alone and "conversation" not in alone
+    assert "resolved_question" not in alone  # a question alone never carries context
+    # What each turn was understood as: a follow-up with what it refers to spelt out.
+    assert first["resolved_question"] == first["question"] and first["about"] is None
+    assert second["about"] and "Soleimani" in second["about"]
+    assert second["resolved_question"] == "When was Soleimani assassinated?"
     assert [(r["conversation"], r["turn"]) for r in (first, second, other)] == [
         (1, 1),
         (1, 2),

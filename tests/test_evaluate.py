@@ -51,13 +51,16 @@ def test_eval_scores_the_seed_questions(bundled_args: list[str]) -> None:
 
 def test_eval_asks_each_conversation_in_one_session(bundled_args: list[str]) -> None:
     path = TEST_DATA / "conversations.jsonl"
-    turns = sum(len(json.loads(line)["turns"]) for line in path.read_text().splitlines() if line)
+    chats = [json.loads(line)["turns"] for line in path.read_text().splitlines() if line]
+    turns = sum(len(chat) for chat in chats)
     result = run(*bundled_args, "eval", "--json", str(path))
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["questions"] == turns
-    assert scores["later_turns"] == turns - 1  # one conversation in the file
+    assert scores["later_turns"] == turns - len(chats)
     assert scores["later_turns_answer_at_1"] == 1.0
+    # The same follow-ups asked alone, in the same run: these lean on their conversation.
+    assert scores["later_turns_alone_answer_at_1"] <= 0.75
 
 
 def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: Path) -> None:
@@ -77,6 +80,7 @@ def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: 
         "abstention on unanswerable",
         "wrong abstention on answerable",
         "turns after the first: answer@1",
+        "(asked alone: ",
         "citation right",
         "highlight overlap",
         "p95",

@@ -34,6 +34,7 @@ from verbatim.types import Reply
 from .conftest import REPO, record_searches
 
 SIZE = (120, 40)
+NARROW = (80, 24)
 
 
 @pytest.fixture
@@ -118,9 +119,15 @@ async def test_a_follow_up_question_uses_the_conversation(bundled_settings: Sett
     app = VerbatimApp(bundled_settings)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "Who was the commander of Iran's Quds Force during the intervention?")
+        assert not app.query(Exchange).last().query(".about")  # a first question stands alone
         await ask(pilot, "When was he assassinated?")
-        answer = app.query(Exchange).last().query(AnswerCard).first().answer
-        assert "assassination" in answer.text and "Quds Force" in answer.text
+        latest = app.query(Exchange).last()
+        assert "assassination" in latest.query(AnswerCard).first().answer.text
+        # what the follow-up was understood as, shown on it
+        assert text_of(latest.query_one(".about", Static)) == "about: Qasem Soleimani"
+        await pilot.press("ctrl+l")  # a new conversation: "he" refers to no one now
+        await ask(pilot, "When was he assassinated?")
+        assert not app.query(Exchange).last().query(".about")
 
 
 async def test_a_question_is_answered_while_typing_pauses_and_shown_on_enter(
@@ -453,3 +460,35 @@ def test_snapshot_help(bundled_settings: Settings, snap_compare) -> None:
         await pilot.press("f1")
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
+
+
+async def follow_up(pilot: Pilot) -> None:
+    await steady(pilot)
+    await ask(pilot, "Which Hezbollah official dismissed the NATO-centred coalition against ISIL?")
+    await ask(pilot, "How did he describe that coalition?")
+
+
+@pytest.mark.parametrize("size", [NARROW, SIZE], ids=["80x24", "120x40"])
+def test_snapshot_follow_up(bundled_settings: Settings, snap_compare, size) -> None:
+    """A follow-up with what it was understood as; at 80×24 the cards take the whole width."""
+    assert snap_compare(VerbatimApp(bundled_settings), terminal_size=size, run_before=follow_up)
+
+
+async def test_a_narrow_screen_shows_the_source_pane_once_an_answer_is_selected(
+    bundled_settings: Settings,
+) -> None:
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=NARROW) as pilot:
+        await ask(pilot, "Who is Hadi al-Amiri?")
+        pane, card = app.query_one(SourcePane), app.query(AnswerCard).first()
+        assert not pane.display and card.region.width > 0.8 * NARROW[0]  # ~35 beside the pane
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane.display and "al-Amiri" in text_of(app.query_one("#source-answer", Static))
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert not pane.display
+    app = VerbatimApp(bundled_settings)
+    async with app.run_test(size=SIZE) as pilot:  # wide: the pane has room from the start
+        await settle(pilot)
+        assert app.query_one(SourcePane).display

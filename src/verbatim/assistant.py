@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from verbatim import indexer, lock
 from verbatim.allocator import reuse_freed_memory
 from verbatim.answer import answer_units, build_answers, confidence, models, rank
 from verbatim.config import Settings
-from verbatim.controls import without_controls
+from verbatim.controls import one_line
+from verbatim.conversation import Conversation
 from verbatim.embed import Embedder
 from verbatim.errors import (
     CorpusError,
@@ -176,18 +176,18 @@ class Assistant:
             self._index = None
 
     # -- questions -------------------------------------------------------------------------
-    def ask(self, question: str, k: int = DEFAULT_ANSWERS, *, context: str = "") -> Reply:
+    def ask(self, question: str, k: int = DEFAULT_ANSWERS, *, resolved: str = "") -> Reply:
         """Up to ``k`` answers to ``question``, best first, or an abstention.
 
-        ``context`` (earlier questions of a conversation) is searched together with the
-        question, so that "When was he assassinated?" finds who "he" is.
+        ``resolved`` is the question as a conversation understood it ("When was Qasem
+        Soleimani assassinated?" for "When was he assassinated?"): searched instead of it.
         """
-        # Escape sequences pasted in with a question are never part of it.
-        question = " ".join(without_controls(question).split())
+        question = one_line(question)
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
         indexer.check_compatible(self.index.manifest, self.embedder)
-        query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
+        searched = one_line(resolved) or question
+        query = searched[-MAX_QUESTION_CHARS:]
         while True:
             index = self.index
             with index.store.reading():
@@ -200,7 +200,7 @@ class Assistant:
                     found = build_answers(index.store, answer_units(index.store, ranked, max(k, 0)))
                     break
             self.close()
-        answers = tuple(with_highlights(question, found))
+        answers = tuple(with_highlights(searched, found))
         sure = confidence(query, ranked, index.lexical)
         if sure < models().abstain_below:
             return Reply(question, (), abstained=True, confidence=sure, nearest=answers)
@@ -209,66 +209,6 @@ class Assistant:
     def conversation(self) -> Conversation:
         """A chat session in which follow-up questions are read in the light of earlier ones."""
         return Conversation(self)
-
-
-class Conversation:
-    """Questions asked one after another, where a follow-up may lean on an earlier question.
-
-    A question that refers back (a pronoun such as "he", "it" or "there") is searched together
-    with the last question that stood on its own, which names what it refers to.
-    """
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.turns: list[Reply] = []
-        self._topic = ""  # the last question that did not lean on an earlier one
-        self._foreseen: tuple[tuple[object, ...], Reply] | None = None
-
-    def ask(self, question: str, k: int = DEFAULT_ANSWERS) -> Reply:
-        context = self._context(question)
-        foreseen = self._foreseen if self.foreseen(question, k) else None
-        self._foreseen = None
-        reply = foreseen[1] if foreseen else self.assistant.ask(question, k, context=context)
-        if not context:
-            self._topic = reply.question
-        self.turns.append(reply)
-        return reply
-
-    def foresee(self, question: str, k: int = DEFAULT_ANSWERS) -> None:
-        """Answer ``question`` ahead, while it is being typed: asked unchanged next, from the
-        same index, it gets this reply at once. Not a turn of the conversation."""
-        context = self._context(question)
-        state = self.assistant.answering_from(opening=True)
-        reply = self.assistant.ask(question, k, context=context)
-        self._foreseen = (question, k, context, state), reply
-
-    def foreseen(self, question: str, k: int = DEFAULT_ANSWERS) -> bool:
-        """True when :meth:`ask` would give ``question`` the reply found ahead, without a
-        search: it is unchanged, and so are its context and the index answered from."""
-        if self._foreseen is None:
-            return False
-        key = (question, k, self._context(question), self.assistant.answering_from())
-        return key[-1] is not None and self._foreseen[0] == key
-
-    def clear(self) -> None:
-        self.turns.clear()
-        self._topic = ""
-        self._foreseen = None
-
-    def _context(self, question: str) -> str:
-        """What ``question`` is searched together with: the topic if it follows up on it."""
-        return self._topic if self._topic and is_follow_up(question) else ""
-
-
-_REFERRING = frozenset(
-    "he him his she her hers they them their theirs it its this that these those there "
-    "latter former".split()
-)
-
-
-def is_follow_up(question: str) -> bool:
-    """True when the question refers to something it does not name."""
-    return any(word in _REFERRING for word in re.findall(r"[a-z]+", question.casefold()))
 
 
 @dataclass(frozen=True, slots=True)

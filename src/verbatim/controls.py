@@ -79,6 +79,12 @@ def without_controls(text: str) -> str:
     return strip_controls(text).text
 
 
+def one_line(text: str) -> str:
+    """A question as one line: terminal controls pasted in with it and runs of white space
+    left out."""
+    return " ".join(without_controls(text).split())
+
+
 def escaped(text: str) -> str:
     """``text`` safe to write to a terminal: each control character but tab and line feed is
     shown as a Python-style escape (``\\x1b``) instead of being acted on."""

@@ -7,7 +7,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,7 @@ class Scores:
     highlight_exact: float  # share of those whose highlight is exactly a gold answer
     cited: int = 0  # answerable questions that name the file of their answer
     citation_right: float = 0.0  # share of those whose first answer holds a gold and cites it
+    later_turns_alone_answer_at_1: float = 0.0  # the same turns asked outside their conversation
 
     def to_dict(self) -> dict[str, float | int]:
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -223,14 +224,20 @@ def _highlight_hit(answer: Answer, golds: Sequence[str]) -> tuple[bool, bool] | 
 
 
 def run(
-    assistant: object, questions: Sequence[Question], k: int = 10, progress: Progress | None = None
+    assistant: Any, questions: Sequence[Question], k: int = 10, progress: Progress | None = None
 ) -> Scores:
     """Ask every question through ``assistant`` (a :class:`verbatim.Assistant`) and score.
 
-    The turns of a conversation are asked in order through one ``assistant.conversation()``.
+    The turns of a conversation are asked in order through one ``assistant.conversation()``;
+    those after the first are asked alone too, to show what their conversation adds.
     """
     replies, seconds = ask_all(assistant, questions, k, progress)
-    return score(questions, replies, seconds)
+    later = [q for q in questions if q.answerable and q.turn > 1]
+    alone = [assistant.ask(q.question, k=k) for q in later]
+    hits = (_first_hit(r, q, 1) == 1 for q, r in zip(later, alone, strict=True))
+    return replace(
+        score(questions, replies, seconds), later_turns_alone_answer_at_1=_share(hits, len(later))
+    )
 
 
 def ask_all(
@@ -277,7 +284,11 @@ def describe(scores: Scores, index_seconds: float | None) -> str:
         ("MRR@10", f"{s.mrr_at_10:.3f}"),
         ("abstention on unanswerable", f"{s.abstained_on_unanswerable:.3f} of {s.unanswerable}"),
         ("wrong abstention on answerable", f"{s.wrongly_abstained:.3f} of {s.answerable}"),
-        ("turns after the first: answer@1", f"{s.later_turns_answer_at_1:.3f} of {s.later_turns}"),
+        (
+            "turns after the first: answer@1",
+            f"{s.later_turns_answer_at_1:.3f} of {s.later_turns} "
+            f"(asked alone: {s.later_turns_alone_answer_at_1:.3f})",
+        ),
         ("citation right", f"{s.citation_right:.3f} of {s.cited}"),
         (
             "highlight overlap",

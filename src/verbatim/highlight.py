@@ -20,7 +20,7 @@ _MONTH = (
 )
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
 _ERA = r"(?:\s?(?:BC|AD|BCE|CE|B\.C\.|A\.D\.))?"
-_DATE = re.compile(
+DATE = re.compile(
     "|".join(
         [
             rf"{_ORDINAL}\s{_MONTH},?\s\d{{3,4}}{_ERA}",  # 31 December 2014
@@ -236,6 +236,13 @@ def highlight(question: str, sentence: str) -> tuple[int, int] | None:
     return start, end
 
 
+def names(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each name in ``text``: a run of capitalised words, with joiners
+    such as "of" or "al" inside ("Qasem Soleimani", "Abu Bakr al-Baghdadi")."""
+    tokens = _tokens(text)
+    return [(tokens[first].start, tokens[last].end) for first, last in _names(tokens)]
+
+
 def _gap(first: int, last: int, anchor: int) -> int:
     return first - anchor if anchor < first else anchor - last if anchor > last else 0
 
@@ -262,10 +269,10 @@ def _candidates(
     noun phrases as a weaker fallback."""
     spans: list[tuple[int, int, float]] = []
     if want in (Want.DATE, Want.NUMBER):
-        pattern = _DATE if want is Want.DATE else _NUMBER
+        pattern = DATE if want is Want.DATE else _NUMBER
         for match in pattern.finditer(sentence):
             covered = [i for i, t in enumerate(tokens) if match.start() <= t.start < match.end()]
-            if covered and not (want is Want.NUMBER and _DATE.fullmatch(match.group())):
+            if covered and not (want is Want.NUMBER and DATE.fullmatch(match.group())):
                 spans.append((covered[0], covered[-1], _FIT))
     if want is not Want.DATE and want is not Want.NUMBER:
         fits = _FIT + (_NAME_BONUS if want is Want.NAMED else 0.0)

@@ -128,11 +128,16 @@ class Reply:
     abstained: bool
     confidence: float = 0.0  # how likely the documents answer the question; abstain when low
     nearest: tuple[Answer, ...] = field(default=())  # shown for a look when abstaining
+    # In a conversation: the question as searched, with what it refers to spelt out (the
+    # question itself when it stands on its own), and what it was taken to refer to.
+    resolved_question: str | None = None
+    about: str | None = None
 
     def to_dict(self) -> dict[str, object]:
+        turn = {"resolved_question": self.resolved_question, "about": self.about}
         return {
             "question": self.question,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
             "answers": [a.to_dict() for a in self.answers],
-        }
+        } | ({} if self.resolved_question is None else turn)

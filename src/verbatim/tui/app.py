@@ -57,13 +57,15 @@ class VerbatimApp(App[None]):
 
     TITLE = "Verbatim"
     CSS_PATH = "app.tcss"
+    # Below this width the source pane would squeeze the answers: it shows once one is selected.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("escape", "focus_answers", "Answers"),
         Binding("slash,i", "focus_input", "Ask", show=False),
         Binding("ctrl+s", "export", "Export"),
-        Binding("ctrl+l", "clear", "Clear"),
+        Binding("ctrl+l", "clear", "New chat"),
         Binding("ctrl+r", "reindex", "Re-index"),
         Binding("ctrl+q", "quit", "Quit"),
     ]
@@ -366,6 +368,7 @@ class VerbatimApp(App[None]):
     def action_clear(self) -> None:
         gc.unfreeze()  # the exchanges about to go must be collectable
         self.query_one(Transcript).clear()
+        self.query_one(SourcePane).reset()
         self.conversation.clear()
         self.query_one(ChatInput).focus()
 
@@ -410,7 +413,9 @@ class VerbatimApp(App[None]):
         )
         yield SystemCommand("Copy answer", "Copy the focused answer with its citation", self._copy)
         yield SystemCommand("Export session", "Save the chat as Markdown", self.action_export)
-        yield SystemCommand("Clear chat", "Start a new conversation", self.action_clear)
+        yield SystemCommand(
+            "New chat", "Clear the chat and start a new conversation", self.action_clear
+        )
         yield SystemCommand(
             "Re-index", "Bring the index in step with the corpus", self.action_reindex
         )

@@ -59,6 +59,23 @@ def highlighted_context(answer: Answer, width: int = 300) -> Text:
     return text
 
 
+def answer_first(answer: Answer, width: int = 300) -> Text:
+    """The answer sentence, then (dim) the context around it, "[…]" where the answer stands:
+    what answers is read first, what leads up to it after."""
+    text = _sentence(answer)
+    around = highlighted_context(answer, width)
+    start = around.plain.find(answer.text)
+    if start < 0:
+        return text
+    before, after = around[:start], around[start + len(answer.text) :]
+    if before.plain.strip() or after.plain.strip():
+        text.append("\n")
+        text.append_text(before)
+        text.append("[…]", "dim")
+        text.append_text(after)
+    return text
+
+
 # A sentence end read backwards: a space after ".", "!" or "?" (reversed: " ." etc.).
 _SENTENCE_END = re.compile(r" [.!?]")
 

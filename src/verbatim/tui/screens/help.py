@@ -18,7 +18,7 @@ KEYS = [
     ("e (on an answer)", "open the source file in $EDITOR at the line"),
     ("/ or i", "back to the question box"),
     ("ctrl+s", "export the session as Markdown with citations"),
-    ("ctrl+l", "clear the chat"),
+    ("ctrl+l", "new conversation (clears the chat)"),
     ("ctrl+r", "re-index the corpus (rebuild when the index is damaged)"),
     ("ctrl+p", "command palette: every action by name"),
     ("f1 or ?", "this help"),

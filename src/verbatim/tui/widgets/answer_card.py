@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from verbatim.tui.text import highlighted_context, literal
+from verbatim.tui.text import answer_first, literal
 from verbatim.types import Answer
 
 
@@ -57,7 +57,7 @@ class AnswerCard(Static, can_focus=True):
 
     @staticmethod
     def _render_answer(answer: Answer) -> Text:
-        text = highlighted_context(answer)
+        text = answer_first(answer)
         for source in answer.sources:
             text.append("\n↳ ", "dim")
             text.append_text(literal(source.label, "italic dim"))

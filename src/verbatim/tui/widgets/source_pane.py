@@ -24,14 +24,23 @@ class SourcePane(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("Source", id="source-title")
-        yield Static(
-            Text("Select an answer to read it in its file.", style="dim"), id="source-before"
-        )
+        yield Static(id="source-title")
+        yield Static(id="source-before")
         yield Static(id="source-answer")
         yield Static(id="source-after")
 
     def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to "Select an answer…", as before any answer was selected."""
+        self.add_class("unselected")
+        self.query_one("#source-title", Static).update("Source")
+        self.query_one("#source-before", Static).update(
+            Text("Select an answer to read it in its file.", style="dim")
+        )
+        for part in ("#source-answer", "#source-after"):
+            self.query_one(part, Static).update("")
         self.query_one("#source-answer").display = False
 
     def show(self, excerpt: Excerpt) -> None:
@@ -51,6 +60,7 @@ class SourcePane(VerticalScroll):
         self.query_one("#source-answer", Static).update(answer)
         self.query_one("#source-after", Static).update(after)
         self.query_one("#source-answer", Static).display = True
+        self.remove_class("unselected")
         self.call_after_refresh(self._bring_answer_into_view)
 
     def _bring_answer_into_view(self) -> None:

@@ -27,6 +27,7 @@ class Exchange(Vertical):
     DEFAULT_CSS = """
     Exchange { height: auto; }
     Exchange > .question { color: $text; text-style: bold; margin: 1 0 0 0; }
+    Exchange > .about { color: $text-muted; text-style: italic; margin: 0 0 0 2; }
     Exchange > .pending { color: $text-muted; margin: 0 0 0 2; }
     Exchange > .not-found { color: $warning; margin: 0 0 0 2; }
     Exchange > .nearest-label { color: $text-muted; margin: 0 0 0 2; }
@@ -65,9 +66,13 @@ class Exchange(Vertical):
 
 
 def _reply_widgets(reply: Reply) -> list[Static]:
+    # What a follow-up was understood to refer to, so that a wrong reading shows.
+    widgets: list[Static] = []
+    if reply.about:
+        widgets.append(Static(literal(f"about: {reply.about}"), classes="about"))
     if not reply.abstained:
-        return [AnswerCard(a, i) for i, a in enumerate(reply.answers, 1)]
-    widgets: list[Static] = [Static(NOT_FOUND, classes="not-found")]
+        return widgets + [AnswerCard(a, i) for i, a in enumerate(reply.answers, 1)]
+    widgets.append(Static(NOT_FOUND, classes="not-found"))
     if reply.nearest:
         widgets.append(Static("Nearest passages, for a look:", classes="nearest-label"))
         widgets += [AnswerCard(a, i, nearest=True) for i, a in enumerate(reply.nearest, 1)]
