@@ -92,3 +92,45 @@ def test_a_damaged_index_is_one_line_naming_the_problem_and_the_fix(
         (line,) = result.stderr.splitlines()
         assert line.startswith("verbatim: error: ") and named in line, line
         assert "verbatim index --rebuild" in line, line
+
+
+# Every file an index holds (by its role, since names carry generations and hashes).
+_ROLES = (
+    "manifest.json", ".sqlite", ".passages.faiss", ".sentences.faiss", ".npz",
+    "encoder.json", "model.onnx", "model.onnx.data", "tokenizer.json",
+)  # fmt: skip
+
+
+def _index_files(directory: Path) -> dict[str, Path]:
+    found = {role: p for p in directory.rglob("*") for role in _ROLES if p.name.endswith(role)}
+    found["model.onnx"] = next(directory.glob("encoder-*/model.onnx"))
+    return found
+
+
+def test_the_index_knows_each_of_its_files(cats_indexed: Settings) -> None:
+    """The loop below covers every file of an index: a new kind of file must join it."""
+    files = {p for p in cats_indexed.index.rglob("*") if p.is_file() and p.name != "index.lock"}
+    assert files == set(_index_files(cats_indexed.index).values())
+
+
+@pytest.mark.parametrize("role", _ROLES)
+def test_any_file_truncated_gives_an_error_or_a_right_answer_with_a_warning(
+    cats_indexed: Settings, role: str
+) -> None:
+    """Each file of an index damaged in turn: `ask` exits 2 with a one-line error naming the
+    fix, or answers right with a one-line warning (the question encoder is exported again)."""
+    _halve(_index_files(cats_indexed.index)[role])
+    args = ["--corpus", str(cats_indexed.corpus), "--index", str(cats_indexed.index)]
+    result = CliRunner().invoke(cli, [*args, "ask", "--json", "When was the cat domesticated?"])
+    lines = result.stderr.splitlines()
+    if result.exit_code == 2:
+        assert result.stdout == "" and len(lines) == 1, result.output
+        assert lines[0].startswith("verbatim: error: ") and "rebuild" in lines[0], lines
+        assert role not in ("encoder.json", "model.onnx", "model.onnx.data", "tokenizer.json")
+        return
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "7500 BC" in json.loads(result.stdout)["answers"][0]["text"]
+    (warning,) = lines
+    assert warning.startswith("verbatim: warning: the question encoder") and "again" in warning
+    again = CliRunner().invoke(cli, [*args, "ask", "When was the cat domesticated?"])
+    assert again.exit_code == 0 and again.stderr == "", again.output  # repaired, once

@@ -68,7 +68,8 @@ class Assistant:
             )
 
     def ensure_index(self, progress: indexer.Progress | None = None) -> indexer.Report | None:
-        """Build a missing index or update a stale one; return what was done, or None."""
+        """Build a missing index or update a stale one (and repair its question encoder);
+        return what was done, or None when nothing was."""
         try:
             index = self.index
         except (IndexMissingError, IndexOutdatedError):
@@ -79,7 +80,9 @@ class Assistant:
                 return self.update_index(progress=progress)
             except IndexBusyError:
                 return None  # another process is updating it: answer from the current index
-        indexer.prepare_question_encoder(self.settings.index, self.embedder)
+        if warning := indexer.prepare_question_encoder(self.settings.index, self.embedder):
+            self._question_encoder = None  # the export made now is the one to use
+            return indexer.Report(warnings=[warning])
         return None
 
     @property

@@ -122,6 +122,14 @@ class _ProgressLine:
 
 
 def _print_report(report: Report) -> None:
+    updated = report.changes or report.rebuilt or report.unchanged or report.skipped
+    if updated or not report.warnings:  # not a repair alone, which its warning tells
+        _print_summary(report)
+    for warning in report.warnings:
+        _echo(f"verbatim: warning: {warning}", err=True)
+
+
+def _print_summary(report: Report) -> None:
     parts = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
     parts += [f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     _echo(
@@ -132,8 +140,6 @@ def _print_report(report: Report) -> None:
     )
     for path, reason in report.skipped:
         _echo(f"verbatim: warning: skipped {path}: {reason}", err=True)
-    for warning in report.warnings:
-        _echo(f"verbatim: warning: {warning}", err=True)
 
 
 @cli.command()

@@ -207,10 +207,14 @@ def update(
 
 def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     """Export the model for torch-free questions unless that was done (or found impossible)
-    before; return a warning if it cannot be done."""
+    before, and export it again if the export was damaged; return a warning if it could not
+    be done, or if it was repaired."""
     target = question_encoder.directory_for(directory, embedder.fingerprint)
     failed = target.with_name(target.name + ".failed")
-    if target.is_dir() or failed.is_file():
+    if failed.is_file():
+        return None
+    damage = question_encoder.damage(target) if target.is_dir() else None
+    if target.is_dir() and damage is None:
         return None
     for old in directory.glob("encoder-*"):  # made for another model
         if old.is_dir():
@@ -222,6 +226,8 @@ def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     except Exception as error:  # any failure only costs speed
         failed.write_text(f"{error}\n", encoding="utf-8")
         return f"questions will load the full model, which is slower ({error})"
+    if damage:
+        return f"the question encoder in {target} was damaged ({damage}): exported it again"
     return None
 
 

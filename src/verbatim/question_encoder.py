@@ -68,13 +68,18 @@ class QuestionEncoder:
 
     @classmethod
     def find(cls, index_directory: Path, fingerprint: str) -> QuestionEncoder | None:
-        """The encoder exported for ``fingerprint``, or None if there is none (or it is broken)."""
+        """The encoder exported for ``fingerprint``, or None if there is none.
+
+        An export that does not load is removed (it is made from the model again at the next
+        :func:`verbatim.indexer.prepare_question_encoder`): meanwhile questions are encoded by
+        the model itself, which costs only speed."""
         directory = directory_for(index_directory, fingerprint)
         if not (directory / _CONFIG).is_file():
             return None
         try:
             return cls(directory)
-        except Exception:  # a damaged export only costs speed
+        except Exception:
+            shutil.rmtree(directory, ignore_errors=True)
             return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -110,6 +115,22 @@ class QuestionEncoder:
         return pooled / np.maximum(norms, 1e-12)
 
 
+def damage(directory: Path) -> str | None:
+    """What is wrong with an export folder (a file missing or of another size than when it was
+    written), or None when it looks whole; a stat per file, no loading."""
+    try:
+        expected: dict[str, int] = json.loads((directory / _CONFIG).read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{_CONFIG} is missing, unreadable or from an older Verbatim"
+    for name, size in expected.items():
+        path = directory / name
+        actual = path.stat().st_size if path.is_file() else None
+        if actual != size:
+            found = "missing" if actual is None else f"{actual:,} bytes"
+            return f"{name} is {found}, not {size:,} bytes"
+    return None
+
+
 def export(embedder: Embedder, target: Path) -> float:
     """Export the model of ``embedder`` to ``target`` (a new folder, written atomically) and
     return the least cosine between its vectors and the model's on probe texts.
@@ -137,6 +158,8 @@ def export(embedder: Embedder, target: Path) -> float:
             "max_length": int(model.max_seq_length or tokenizer.model_max_length),
             "pad_id": int(tokenizer.pad_token_id or 0),
             "dimension": embedder.dimension,
+            # each file's size, so that a truncated or swapped file is told at a stat's cost
+            "files": {path.name: path.stat().st_size for path in sorted(staging.iterdir())},
         }
         (staging / _CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         agreement = _agreement(model, QuestionEncoder(staging))
