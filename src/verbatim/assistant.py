@@ -73,8 +73,8 @@ class Assistant:
             index = self.index
         except (IndexMissingError, IndexOutdatedError):
             return self.update_index(progress=progress)
-        indexer.check_compatible(index.manifest, self.embedder)
-        if indexer.is_stale(self.settings.corpus, index):
+        indexer.check_compatible(index, self.embedder, self.settings.corpus)
+        if not index.manifest.corpus or indexer.is_stale(self.settings.corpus, index):
             try:
                 return self.update_index(progress=progress)
             except IndexBusyError:
@@ -153,6 +153,7 @@ class Assistant:
             changed=[s.path for s in plan.changed],
             deleted=[r.path for r in plan.deleted],
             model_matches=manifest.model_fingerprint == self.embedder.fingerprint,
+            index_corpus=manifest.corpus_in(self.settings.index),
         )
 
     def excerpt(self, source: Source, around: int = 12) -> Excerpt:
@@ -186,7 +187,7 @@ class Assistant:
         question = " ".join(without_controls(question).split())
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
-        indexer.check_compatible(self.index.manifest, self.embedder)
+        indexer.check_compatible(self.index, self.embedder, self.settings.corpus)
         query = f"{context} {question}".strip()[-MAX_QUESTION_CHARS:]
         while True:
             index = self.index
@@ -291,7 +292,13 @@ class Status:
     changed: list[str]
     deleted: list[str]
     model_matches: bool
+    index_corpus: Path | None  # the corpus the index belongs to; None if not recorded yet
 
     @property
     def is_stale(self) -> bool:
         return bool(self.new or self.changed or self.deleted)
+
+    @property
+    def corpus_matches(self) -> bool:
+        """False when the index belongs to another corpus."""
+        return self.index_corpus is None or self.index_corpus == self.corpus.resolve()

@@ -341,17 +341,25 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "new": state.new,
         "changed": state.changed,
         "deleted": state.deleted,
+        "index_corpus": None if state.index_corpus is None else str(state.index_corpus),
+        "corpus_matches": state.corpus_matches,
     }
     if as_json:
         _echo_json(data)
         return
     _echo(f"Corpus:   {state.corpus}")
     _echo(f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})")
+    _echo(f"Serves:   {state.index_corpus or 'no corpus recorded yet: the next update records it'}")
     _echo(f"Model:    {manifest.model}")
     _echo(
         f"Contents: {manifest.documents} documents, {manifest.passages} passages, "
         f"{manifest.sentences} sentences"
     )
+    if not state.corpus_matches:
+        _echo(
+            "Warning:  the index belongs to another corpus: pass --index with another folder, "
+            "or run `verbatim index --rebuild` to rebuild it for this one"
+        )
     if not state.model_matches:
         _echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
     if state.is_stale:

@@ -30,6 +30,10 @@ class RebuildRequiredError(VerbatimError):
     """The index was built with another model or chunker and must be rebuilt."""
 
 
+class OtherCorpusError(RebuildRequiredError):
+    """The index belongs to another corpus; rebuilding it (or using another index) is needed."""
+
+
 class QuestionError(VerbatimError):
     """A question (or a question file) cannot be used as given."""
 

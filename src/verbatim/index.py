@@ -15,6 +15,7 @@ Commit points make every write atomic:
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from dataclasses import asdict, dataclass, replace
@@ -56,6 +57,13 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     sentences: int = 0
+    # The corpus the index was built from, relative to the index folder (moving both together
+    # keeps them paired); "" in an index built before it was recorded.
+    corpus: str = ""
+
+    def corpus_in(self, directory: Path) -> Path | None:
+        """The corpus the index in ``directory`` belongs to, or None if it is not recorded."""
+        return (directory.resolve() / self.corpus).resolve() if self.corpus else None
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
@@ -88,6 +96,11 @@ def _open_store(directory: Path, manifest: Manifest) -> Store:
     if not path.is_file():
         raise IndexDamagedError(f"the index database {path} is missing: {REBUILD}")
     return Store(path)
+
+
+def corpus_entry(corpus: Path, directory: Path) -> str:
+    """What a manifest records for ``corpus`` in an index in ``directory``."""
+    return os.path.relpath(corpus.resolve(), directory.resolve())
 
 
 def now() -> str:

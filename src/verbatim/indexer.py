@@ -5,15 +5,15 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verbatim import question_encoder
 from verbatim.embed import Embedder
 from verbatim.embed import Progress as EncodeProgress
-from verbatim.errors import IndexMissingError, RebuildRequiredError
-from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
+from verbatim.errors import IndexMissingError, OtherCorpusError, RebuildRequiredError
+from verbatim.index import FORMAT, Index, Manifest, corpus_entry, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
@@ -122,7 +122,26 @@ def plan(corpus: Path, known: dict[str, DocumentRecord]) -> Plan:
     return result
 
 
-def check_compatible(manifest: Manifest, embedder: Embedder) -> None:
+def check_compatible(index: Index, embedder: Embedder, corpus: Path) -> None:
+    """Raise :class:`RebuildRequiredError` if the index was made by another model or chunker,
+    or :class:`OtherCorpusError` if it belongs to another corpus."""
+    check_model(index.manifest, embedder)
+    check_corpus_of(index.manifest, index.directory, corpus)
+
+
+def check_corpus_of(manifest: Manifest, directory: Path, corpus: Path) -> None:
+    """Raise :class:`OtherCorpusError` if the index in ``directory`` belongs to a corpus other
+    than ``corpus`` (one built before the corpus was recorded belongs to any)."""
+    recorded = manifest.corpus_in(directory)
+    if recorded is not None and recorded != corpus.resolve():
+        raise OtherCorpusError(
+            f"the index in {directory} belongs to the corpus {recorded}, not {corpus}: pass "
+            f"--index with another folder to index {corpus} beside it, or run "
+            f"`verbatim index --rebuild` to rebuild this index for {corpus} (and lose {recorded}'s)"
+        )
+
+
+def check_model(manifest: Manifest, embedder: Embedder) -> None:
     """Raise :class:`RebuildRequiredError` if the index was made by another model or chunker."""
     if manifest.model_fingerprint != embedder.fingerprint:
         raise RebuildRequiredError(
@@ -160,7 +179,10 @@ def update(
             index = None
     if index is not None:
         try:
-            check_compatible(index.manifest, embedder)
+            check_compatible(index, embedder, corpus)
+            if not index.manifest.corpus:  # built before the corpus was recorded: this one
+                index.manifest = replace(index.manifest, corpus=corpus_entry(corpus, directory))
+                index.manifest.write(directory)
             report = _apply(corpus, index, embedder, progress)
         finally:
             index.close()
@@ -176,6 +198,7 @@ def update(
                 chunker_version=CHUNKER_VERSION,
                 built_at=now(),
                 updated_at=now(),
+                corpus=corpus_entry(corpus, directory),
             ),
         )
         # Without an index yet, each batch is published as it is made, so an interrupted first
