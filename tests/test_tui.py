@@ -453,3 +453,25 @@ def test_snapshot_help(bundled_settings: Settings, snap_compare) -> None:
         await pilot.press("f1")
 
     assert snap_compare(VerbatimApp(bundled_settings), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_model_folder_needs_no_default_model_package(
+    cats_indexed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--model DIR` with the default model package missing: the app answers and names DIR."""
+    import os
+    import shutil
+
+    from verbatim import config
+    from verbatim.errors import ModelError
+
+    model = tmp_path / "my-minilm"  # the same model files, in a folder of the user's
+    shutil.copytree(cats_indexed.model, model, copy_function=os.symlink)
+    monkeypatch.setattr(config, "find_spec", lambda name: None)  # the package is not installed
+    with pytest.raises(ModelError):
+        config.packaged_model_path()
+    app = VerbatimApp(Settings(cats_indexed.corpus, cats_indexed.index, model))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "When was the cat domesticated?")
+        assert "7500 BC" in app.query(AnswerCard).first().answer.text
+        assert "my-minilm" in status_text(app)

@@ -24,6 +24,7 @@ from verbatim.config import Settings, packaged_model_path
 from verbatim.errors import (
     IndexBusyError,
     IndexDamagedError,
+    ModelError,
     RebuildRequiredError,
     VerbatimError,
 )
@@ -274,7 +275,11 @@ class VerbatimApp(App[None]):
 
     def _model_name(self) -> str:
         model = self.assistant.embedder.model_path
-        return "all-MiniLM-L6-v2" if model == packaged_model_path().resolve() else model.name
+        try:
+            packaged = packaged_model_path().resolve()
+        except ModelError:  # not installed: --model names the model in use
+            return model.name
+        return "all-MiniLM-L6-v2" if model == packaged else model.name
 
     # -- events ----------------------------------------------------------------------------
     @on(Input.Changed, "#question")
