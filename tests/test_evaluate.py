@@ -15,7 +15,7 @@ from verbatim.errors import QuestionError
 from verbatim.evaluate import load_questions, score
 from verbatim.types import Answer, Reply, Source
 
-from .conftest import BUNDLED_CORPUS, TEST_DATA, MakeCorpus, shared_path
+from .conftest import BUNDLED_CORPUS, TEST_DATA, MakeCorpus
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def run(*args: str) -> Result:
 
 
 def test_eval_scores_the_seed_questions(bundled_args: list[str]) -> None:
-    path = shared_path("eval/seed-questions.jsonl")
+    path = TEST_DATA / "seed-questions.jsonl"
     result = run(*bundled_args, "eval", "--json", str(path))
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
@@ -63,7 +63,7 @@ def test_eval_asks_each_conversation_in_one_session(bundled_args: list[str]) -> 
 def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: Path) -> None:
     questions = tmp_path / "mixed.jsonl"
     questions.write_text(
-        shared_path("eval/seed-questions.jsonl").read_text(encoding="utf-8")
+        (TEST_DATA / "seed-questions.jsonl").read_text(encoding="utf-8")
         + (TEST_DATA / "conversations.jsonl").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
