@@ -109,11 +109,19 @@ def test_a_broken_line_is_one_error_naming_the_file_and_line(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "line",
-    ['{"turns": []}', '{"turns": [{"answers": ["x"]}]}', '{"question": 3}', "[1, 2]"],
+    [
+        '{"turns": []}',
+        '{"turns": [{"answers": ["x"]}]}',
+        '{"question": 3}',
+        "[1, 2]",
+        '{"question": "  "}',
+        '{"question": "Caf\xe9?"}',
+    ],
 )
 def test_malformed_question_lines_are_rejected(tmp_path: Path, line: str) -> None:
+    """The lines `ask --questions` refuses (tests/test_bad_questions.py), `eval` refuses too."""
     path = tmp_path / "q.jsonl"
-    path.write_text(line + "\n")
+    path.write_bytes(line.encode("latin-1") + b"\n")
     with pytest.raises(QuestionError, match=r"q\.jsonl, line 1: "):
         load_questions(path)
 

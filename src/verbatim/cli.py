@@ -265,39 +265,12 @@ def _replies(
 
 
 def _read_questions(stream: IO[str]) -> Iterator[str | list[str] | QuestionError]:
-    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns, or for
-    a broken line the error naming it."""
-    name = getattr(stream, "name", "questions")
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            line.encode("utf-8")  # undecodable bytes were kept as surrogates: refuse them here
-            item = json.loads(line)
-            if isinstance(item, dict) and "turns" in item:
-                if not isinstance(item["turns"], list) or not item["turns"]:
-                    raise TypeError('"turns" is not a non-empty list')
-                parsed: str | list[str] = [_question_text(turn) for turn in item["turns"]]
-            else:
-                parsed = _question_text(item)
-        except UnicodeEncodeError:
-            yield QuestionError(f"{name}, line {number}: not UTF-8 text")
-        except (ValueError, KeyError, TypeError) as error:
-            yield QuestionError(
-                f'{name}, line {number}: expected a JSON object with a "question" string '
-                f'or a "turns" list of them ({error.__class__.__name__}: {error})'
-            )
-        else:
-            yield parsed
+    """Questions, or for a conversation's line its list of turns, or for a broken line the
+    error naming it (:func:`verbatim.question_file.read`)."""
+    from verbatim.question_file import read
 
-
-def _question_text(item: Any) -> str:
-    question = item["question"]
-    if not isinstance(question, str):
-        raise TypeError("the question is not a string")
-    if not question.strip():
-        raise ValueError("the question is empty")
-    return question
+    for entry in read(stream, getattr(stream, "name", "questions"), lambda item: item["question"]):
+        yield entry if isinstance(entry, QuestionError) else entry[1]
 
 
 def _print_reply(reply: Reply) -> None:
