@@ -13,7 +13,7 @@ import click
 
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings
 from verbatim.controls import escaped
-from verbatim.errors import QuestionError, VerbatimError
+from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.assistant import Assistant
@@ -331,10 +331,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if not state.corpus_matches:
         _echo(
             "Warning:  the index belongs to another corpus: pass --index with another folder, "
-            "or run `verbatim index --rebuild` to rebuild it for this one"
+            f"or {REBUILD} to rebuild it for this one"
         )
     if not state.model_matches:
-        _echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
+        _echo(f"Warning:  the configured model differs: {REBUILD}")
     if state.is_stale:
         _echo(
             f"Stale:    {len(state.new)} new, {len(state.changed)} changed, "

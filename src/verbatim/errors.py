@@ -1,5 +1,8 @@
 """Exceptions the library raises; the CLI and the chat app turn them into one-line messages."""
 
+# What a message about an index that only a rebuild can repair tells the user to do.
+REBUILD = "run `verbatim index --rebuild`"
+
 
 class VerbatimError(Exception):
     """A problem the user can fix; the message says what to do."""

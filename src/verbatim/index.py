@@ -25,6 +25,7 @@ from pathlib import Path
 from verbatim import lexical
 from verbatim.atomic import read_arrays, write_arrays, write_text
 from verbatim.errors import (
+    REBUILD,
     IndexDamagedError,
     IndexMissingError,
     IndexOutdatedError,
@@ -37,7 +38,6 @@ from verbatim.vectors import VectorIndex
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
 UPGRADABLE = (1,)  # earlier formats that Index.upgrade brings to this one
-REBUILD = "run `verbatim index --rebuild`"
 MAX_DELTAS = 32  # vector delta files replayed on open before the vectors are written whole
 DELTA_KEYS = ("added_ids", "added_vectors", "removed_ids")
 

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 from verbatim import question_encoder
 from verbatim.embed import Embedder
 from verbatim.embed import Progress as EncodeProgress
-from verbatim.errors import IndexMissingError, OtherCorpusError, RebuildRequiredError
+from verbatim.errors import (
+    REBUILD,
+    IndexMissingError,
+    OtherCorpusError,
+    RebuildRequiredError,
+)
 from verbatim.index import FORMAT, Index, Manifest, corpus_entry, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
@@ -136,8 +141,8 @@ def check_corpus_of(manifest: Manifest, directory: Path, corpus: Path) -> None:
     if recorded is not None and recorded != corpus.resolve():
         raise OtherCorpusError(
             f"the index in {directory} belongs to the corpus {recorded}, not {corpus}: pass "
-            f"--index with another folder to index {corpus} beside it, or run "
-            f"`verbatim index --rebuild` to rebuild this index for {corpus} (and lose {recorded}'s)"
+            f"--index with another folder to index {corpus} beside it, or {REBUILD} to "
+            f"rebuild this index for {corpus} (and lose {recorded}'s)"
         )
 
 
@@ -146,12 +151,12 @@ def check_model(manifest: Manifest, embedder: Embedder) -> None:
     if manifest.model_fingerprint != embedder.fingerprint:
         raise RebuildRequiredError(
             f"the index was built with the model at {manifest.model}, not {embedder.model_path}: "
-            "run `verbatim index --rebuild` to re-embed with the new model"
+            f"{REBUILD} to re-embed with the new model"
         )
     if manifest.chunker_version != CHUNKER_VERSION:
         raise RebuildRequiredError(
             f"the index was built by an older Verbatim (chunker {manifest.chunker_version}, now "
-            f"{CHUNKER_VERSION}): run `verbatim index --rebuild`"
+            f"{CHUNKER_VERSION}): {REBUILD}"
         )
 
 

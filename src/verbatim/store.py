@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verbatim.errors import IndexDamagedError
+from verbatim.errors import REBUILD, IndexDamagedError
 from verbatim.types import Document
 
 # Applied in order when a store opens; PRAGMA user_version records how many have run.
@@ -160,7 +160,7 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as error:
             raise IndexDamagedError(
-                f"the index database {path} is unreadable ({error}): run `verbatim index --rebuild`"
+                f"the index database {path} is unreadable ({error}): {REBUILD}"
             ) from error
 
     def _migrate(self) -> None:

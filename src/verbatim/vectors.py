@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verbatim.atomic import write_file
-from verbatim.errors import IndexDamagedError
+from verbatim.errors import REBUILD, IndexDamagedError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -216,9 +216,7 @@ def _read(path: Path, flags: int) -> Any:
     try:
         return _faiss().read_index(str(path), flags)
     except RuntimeError as error:
-        raise IndexDamagedError(
-            f"the vector file {path.name} is unreadable: run `verbatim index --rebuild`"
-        ) from error
+        raise IndexDamagedError(f"the vector file {path.name} is unreadable: {REBUILD}") from error
 
 
 def _is_approximate(index: Any) -> bool:
