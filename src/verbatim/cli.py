@@ -145,13 +145,13 @@ def _print_report(report: Report) -> None:
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None:
     """Index the corpus (only new and changed files are embedded)."""
+    assistant = _assistant(ctx)
     if dry_run:
-        _print_preview(_assistant(ctx), rebuild)
+        _print_preview(assistant, rebuild)
         return
-    report = _assistant(ctx).update_index(rebuild=rebuild, progress=_ProgressLine())
-    _print_report(report)
+    _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine()))
     if watch:
-        _watch(_assistant(ctx))
+        _watch(assistant)
 
 
 def _answers_option(default: int, help: str) -> Any:
