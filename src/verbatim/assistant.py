@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from verbatim import indexer, lock
-from verbatim.allocator import reuse_freed_memory
 from verbatim.answer import answer_units, build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.controls import without_controls
@@ -93,16 +91,9 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Open the index, load the question encoder and run every stage of a question once
-        now, not at the first question, and set the process up to answer many questions
-        (:mod:`verbatim.allocator`).
-
-        What is loaded by then (modules, the model, the index) lives as long as the process, so
-        it is frozen out of the garbage collector's full passes: scanning it took 30–95 ms,
-        stopping every thread, about once a second in the chat app.
-        """
-        reuse_freed_memory()
+        now, not at the first question. (A process that answers many questions also sets
+        itself up for that: :func:`verbatim.allocator.warm_for_many_questions`.)"""
         self.ask("Which passage answers a first question?")  # checks the index's model too
-        gc.freeze()
 
     @property
     def index(self) -> Index:

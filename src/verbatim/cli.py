@@ -364,10 +364,11 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
     Listens on a Unix socket in the index folder (only you can connect); `verbatim ask` uses
     it while it runs and answers in-process otherwise. Stop it with ctrl+c or SIGTERM.
     """
+    from verbatim.allocator import warm_for_many_questions
     from verbatim.server import Server
 
     assistant = _ready_assistant(ctx)
-    assistant.warm_up()
+    warm_for_many_questions(assistant)
     server = Server(assistant, idle_seconds=idle_timeout)
     server.serve_forever(ready=sys.stderr)
     _echo("verbatim serve: stopped", err=True)

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from verbatim.allocator import warm_for_many_questions
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.errors import (
@@ -121,7 +122,7 @@ class VerbatimApp(App[None]):
                 else:
                     self.assistant.ensure_index(progress=self._progress)
                 self.call_from_thread(status_bar.show_message, "Loading the model…")
-                self.assistant.warm_up()
+                warm_for_many_questions(self.assistant)
                 status = self.assistant.status()
             self._rebuild_next, self._problem = False, None
             self.call_from_thread(status_bar.show_status, status, self._model_name())
