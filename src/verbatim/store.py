@@ -1,4 +1,6 @@
-"""The SQLite store: documents, passages, sentences, their full-text index and metadata."""
+"""The SQLite store: documents, passages, sentences and metadata (the generation and which vector
+and lexical files make it). The lexical index lives in segment files (lexical.py), no longer in
+SQLite FTS5 tables, which a migration drops."""
 
 from __future__ import annotations
 
