@@ -16,7 +16,7 @@ from verbatim.controls import escaped
 from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
-    from verbatim.assistant import Assistant
+    from verbatim.assistant import Assistant, Status
     from verbatim.client import Client
     from verbatim.indexer import Report
     from verbatim.types import Reply
@@ -319,7 +319,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
     }
     if as_json:
         _echo_json(data)
-        return
+    else:
+        _print_status(state)
+
+
+def _print_status(state: Status) -> None:
+    manifest = state.manifest
     _echo(f"Corpus:   {state.corpus}")
     _echo(f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})")
     _echo(f"Serves:   {state.index_corpus or 'no corpus recorded yet: the next update records it'}")
