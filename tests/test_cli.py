@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,9 @@ def test_an_index_is_never_repurposed_for_another_corpus(tmp_path: Path) -> None
     kept = json.loads(run(*of_first, "status", "--json").stdout)
     assert kept["documents"] == 1 and kept["corpus_matches"] is True and not kept["stale"]
     assert f"Serves:   {first.resolve()}" in run(*of_first, "status").stdout
+    shutil.copytree(index, tmp_path / "copied")  # an index moved alone stays its corpus's
+    copied = run("--corpus", str(first), "--index", str(tmp_path / "copied"), "ask", "Alpha")
+    assert copied.exit_code == 0 and "Alpha is a Greek letter." in copied.stdout
 
     assert run(*of_second, "index", "--rebuild").exit_code == 0
     status = json.loads(run(*of_second, "status", "--json").stdout)
@@ -228,7 +232,7 @@ def test_an_index_from_before_corpora_were_recorded_adopts_the_corpus(tmp_path: 
     args = ["--corpus", str(corpus), "--index", str(index)]
     assert run(*args, "index").exit_code == 0
     manifest = json.loads((index / "manifest.json").read_text())
-    del manifest["corpus"]
+    del manifest["corpus"], manifest["corpus_relative"]
     (index / "manifest.json").write_text(json.dumps(manifest))
     assert json.loads(run(*args, "status", "--json").stdout)["index_corpus"] is None
     reply = run(*args, "ask", "--json", "What is alpha?")

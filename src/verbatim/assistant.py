@@ -145,6 +145,7 @@ class Assistant:
             deleted=[r.path for r in plan.deleted],
             model_matches=manifest.model_fingerprint == self.embedder.fingerprint,
             index_corpus=manifest.corpus_in(self.settings.index),
+            corpus_matches=manifest.belongs_to(self.settings.corpus, self.settings.index),
         )
 
     def excerpt(self, source: Source, around: int = 12) -> Excerpt:
@@ -289,7 +290,4 @@ class Status:
     def is_stale(self) -> bool:
         return bool(self.new or self.changed or self.deleted)
 
-    @property
-    def corpus_matches(self) -> bool:
-        """False when the index belongs to another corpus."""
-        return self.index_corpus is None or self.index_corpus == self.corpus.resolve()
+    corpus_matches: bool  # False when the index belongs to another corpus

@@ -57,13 +57,32 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     sentences: int = 0
-    # The corpus the index was built from, relative to the index folder (moving both together
-    # keeps them paired); "" in an index built before it was recorded.
+    # The corpus the index was built from ("" in an index built before it was recorded), and
+    # the same relative to the index folder: the index still belongs to it when the two are
+    # moved together, or when the index alone is moved.
     corpus: str = ""
+    corpus_relative: str = ""
+
+    def for_corpus(self, corpus: Path, directory: Path) -> Manifest:
+        """This manifest for an index in ``directory`` that belongs to ``corpus``."""
+        absolute = corpus.resolve()
+        relative = os.path.relpath(absolute, directory.resolve())
+        return replace(self, corpus=str(absolute), corpus_relative=relative)
+
+    def belongs_to(self, corpus: Path, directory: Path) -> bool:
+        """Whether the index in ``directory`` belongs to ``corpus`` (any, if not recorded)."""
+        if not self.corpus:
+            return True
+        moved = (directory.resolve() / self.corpus_relative).resolve()
+        return corpus.resolve() in (Path(self.corpus), moved)
 
     def corpus_in(self, directory: Path) -> Path | None:
-        """The corpus the index in ``directory`` belongs to, or None if it is not recorded."""
-        return (directory.resolve() / self.corpus).resolve() if self.corpus else None
+        """The corpus the index in ``directory`` belongs to, None if not recorded: where the
+        relative path leads if a folder is there, else where the corpus was."""
+        if not self.corpus:
+            return None
+        moved = (directory.resolve() / self.corpus_relative).resolve()
+        return moved if moved.is_dir() else Path(self.corpus)
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:
@@ -96,11 +115,6 @@ def _open_store(directory: Path, manifest: Manifest) -> Store:
     if not path.is_file():
         raise IndexDamagedError(f"the index database {path} is missing: {REBUILD}")
     return Store(path)
-
-
-def corpus_entry(corpus: Path, directory: Path) -> str:
-    """What a manifest records for ``corpus`` in an index in ``directory``."""
-    return os.path.relpath(corpus.resolve(), directory.resolve())
 
 
 def now() -> str:

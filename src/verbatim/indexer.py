@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from verbatim.errors import (
     OtherCorpusError,
     RebuildRequiredError,
 )
-from verbatim.index import FORMAT, Index, Manifest, corpus_entry, new_store_name, now
+from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
@@ -137,8 +137,8 @@ def check_compatible(index: Index, embedder: Embedder, corpus: Path) -> None:
 def check_corpus_of(manifest: Manifest, directory: Path, corpus: Path) -> None:
     """Raise :class:`OtherCorpusError` if the index in ``directory`` belongs to a corpus other
     than ``corpus`` (one built before the corpus was recorded belongs to any)."""
-    recorded = manifest.corpus_in(directory)
-    if recorded is not None and recorded != corpus.resolve():
+    if not manifest.belongs_to(corpus, directory):
+        recorded = manifest.corpus_in(directory)
         raise OtherCorpusError(
             f"the index in {directory} belongs to the corpus {recorded}, not {corpus}: pass "
             f"--index with another folder to index {corpus} beside it, or {REBUILD} to "
@@ -210,8 +210,7 @@ def _update_in_place(
     try:
         check_compatible(index, embedder, corpus)
         if not index.manifest.corpus:  # built before the corpus was recorded: this one
-            entry = corpus_entry(corpus, index.directory)
-            index.manifest = replace(index.manifest, corpus=entry)
+            index.manifest = index.manifest.for_corpus(corpus, index.directory)
             index.manifest.write(index.directory)
         return _apply(corpus, index, embedder, progress)
     finally:
@@ -241,8 +240,7 @@ def _build(
             chunker_version=CHUNKER_VERSION,
             built_at=now(),
             updated_at=now(),
-            corpus=corpus_entry(corpus, directory),
-        ),
+        ).for_corpus(corpus, directory),
     )
     each = not keep_current
     try:
