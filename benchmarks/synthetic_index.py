@@ -33,7 +33,9 @@ def build(source: Index, corpus: Path, target: Path, corpus_out: Path, passages:
     copies = -(-passages // per_copy)
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(corpus_out, ignore_errors=True)
-    manifest = replace(source.manifest, store=new_store_name(), built_at=now(), updated_at=now())
+    manifest = replace(
+        source.manifest, store=new_store_name(), built_at=now(), updated_at=now()
+    ).for_corpus(corpus_out, target)
     index = Index.create(target, manifest)
     for encoder in source.directory.glob("encoder-*"):  # questions are encoded the same way
         shutil.copytree(encoder, target / encoder.name)

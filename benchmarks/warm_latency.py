@@ -29,6 +29,7 @@ from pathlib import Path
 from _questions import BUNDLED as QUESTIONS
 
 from verbatim import indexer
+from verbatim.allocator import warm_for_many_questions
 from verbatim.assistant import Assistant
 from verbatim.client import Client, is_serving
 from verbatim.config import Settings
@@ -123,7 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.resolve(args.target / "corpus", args.target / "index")
     assistant = Assistant(settings)
-    assistant.warm_up()
+    warm_for_many_questions(assistant)  # as `verbatim serve` and the chat app do
     _, passages, sentences = assistant.index.store.counts()
 
     warm = timed(lambda q: assistant.ask(q), args.rounds)

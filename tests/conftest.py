@@ -14,9 +14,9 @@ from verbatim.assistant import Assistant
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings, packaged_model_path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 BUNDLED_CORPUS = REPO / "corpus"
 TEST_DATA = REPO / "tests" / "data"
+SQUAD_SAMPLE = TEST_DATA / "squad-dev-sample"  # two SQuAD articles and their questions
 
 MakeCorpus = Callable[[dict[str, str | bytes]], Path]
 
@@ -91,13 +91,6 @@ def record_searches(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> li
         lambda question, *a, **kw: searched.append(question) or search(question, *a, **kw),
     )
     return searched
-
-
-def shared_path(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(f"{path} is not there: shared/ must stand beside the project checkout")
-    return path
 
 
 CATS = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"

@@ -83,3 +83,38 @@ def test_add_copies_or_links_and_updates_the_index(tmp_path: Path) -> None:
     assert "0 added, 2 skipped." in again.stdout
     missing = run(*args, "add", str(tmp_path / "nowhere.txt"))
     assert missing.exit_code == 2 and "nowhere.txt does not exist" in missing.stderr
+
+
+def test_add_refuses_what_the_index_would_pass_over(tmp_path: Path) -> None:
+    """A hidden file or an editor's leftover would never be indexed: it is not added."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    outside = tmp_path / "outside"
+    (outside / "drafts" / ".git").mkdir(parents=True)
+    (outside / ".notes.md").write_text("The ferry leaves at six.\n")
+    (outside / "#draft.md").write_text("The ferry leaves at seven.\n")
+    (outside / "drafts" / "plan.md").write_text("The ferry leaves at eight.\n")
+    (outside / "drafts" / ".hidden.md").write_text("The ferry leaves at nine.\n")
+    (outside / "drafts" / "plan.md~").write_text("The ferry leaves at ten.\n")
+    (outside / "drafts" / ".git" / "HEAD.txt").write_text("ref: main\n")
+    args = ["--corpus", str(corpus), "--index", str(index)]
+
+    added = run(*args, "add", str(outside / ".notes.md"), str(outside / "#draft.md"))
+    assert added.exit_code == 0, added.output
+    assert added.stdout.splitlines() == [
+        f"skipped: {outside / '.notes.md'} (hidden (its name starts with '.'), so never "
+        "indexed: rename it to index it)",
+        f"skipped: {outside / '#draft.md'} (an editor's leftover (its name starts with '#' or "
+        "ends with '~' or '#'), so never indexed: rename it to index it)",
+        "0 added, 2 skipped.",
+    ]
+    assert list(corpus.iterdir()) == []
+
+    folder = run(*args, "add", str(outside / "drafts"))
+    assert folder.exit_code == 0, folder.output
+    lines = folder.stdout.splitlines()
+    assert lines[0] == "added: drafts/plan.md" and lines[-1] == "1 added, 3 skipped."
+    for name in (".git", ".hidden.md", "plan.md~"):
+        assert any(line.startswith(f"skipped: {outside / 'drafts' / name} (") for line in lines)
+    assert sorted(p.name for p in (corpus / "drafts").iterdir()) == ["plan.md"]
+    status = json.loads(run(*args, "status", "--json").stdout)
+    assert status["documents"] == 1 and not status["stale"]

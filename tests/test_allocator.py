@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import resource
 
 import numpy as np
 import pytest
 
-from verbatim.allocator import reuse_freed_memory
+from verbatim.allocator import reuse_freed_memory, warm_for_many_questions
+from verbatim.assistant import Assistant
+from verbatim.config import Settings
 from verbatim.lexical import LexicalIndex, Postings, Segment
 
 ROWS = 450_000  # sentences in the 100k-passage benchmark index
@@ -37,3 +40,17 @@ def test_repeated_searches_fault_no_fresh_pages_in() -> None:
         assert len(lexical.search("sentences", ["cat", "dog"], 200)) == 200
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
     assert faults < 20 * 10  # 5,000 a search when temporaries are mapped afresh
+
+
+def test_the_library_leaves_its_host_process_alone(cats_indexed: Settings) -> None:
+    """`Assistant.warm_up` changes nothing process-wide; the edges set the process up."""
+    gc.unfreeze()
+    assistant = Assistant(cats_indexed)
+    try:
+        assistant.warm_up()
+        assert gc.get_freeze_count() == 0
+        warm_for_many_questions(assistant)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        assistant.close()

@@ -26,28 +26,37 @@ def test_an_empty_question_is_a_clear_error(bundled: Assistant, question: str) -
         bundled.ask(question)
 
 
+QUDS = "Who commanded the Quds Force?"
+
+
 @pytest.mark.parametrize(
-    "question",
+    ("question", "expected"),
     [
-        "Who commanded the Quds Force? " * 3400,  # ~100,000 characters
-        "?!... ;;; --- ***",
-        "من قاد فيلق القدس؟",
-        "谁指挥了圣城旅？",
-        "Who commanded the Quds Force?\u200f\u200d",
+        (f"{QUDS} " * 3400, "Quds Force"),  # ~100,000 characters: read as far as the model reads
+        ("?!... ;;; --- ***", None),  # nothing to search for
+        ("من قاد فيلق القدس؟", None),  # the corpus and the model are English
+        ("谁指挥了圣城旅？", None),
+        (f"{QUDS}\u200f\u200d", "Qasem Soleimani"),  # invisible format characters change nothing
     ],
     ids=["100k characters", "punctuation", "Arabic", "Chinese", "format characters"],
 )
-def test_odd_questions_are_answered_or_abstained(bundled: Assistant, question: str) -> None:
+def test_odd_questions_are_answered_or_abstained(
+    bundled: Assistant, question: str, expected: str | None
+) -> None:
+    """A question the corpus answers gets its answer first; any other gets an abstention."""
     reply = bundled.ask(question)
-    assert reply.abstained or reply.answers
     assert reply.question == " ".join(question.split())
+    if expected is None:
+        assert reply.abstained and not reply.answers
+    else:
+        assert not reply.abstained and expected in reply.answers[0].text
 
 
 def test_control_characters_and_escapes_are_removed(bundled: Assistant, args: list[str]) -> None:
     pasted = "\x1b[1;31mWho commanded\x1b[0m the\x07 Quds\tForce?\x1b]"
     reply = bundled.ask(pasted)
-    assert reply.question == "Who commanded the Quds Force?"
-    assert reply.answers == bundled.ask("Who commanded the Quds Force?").answers
+    assert reply.question == QUDS
+    assert reply.answers == bundled.ask(QUDS).answers
     shown = CliRunner().invoke(cli, [*args, "ask", pasted])
     assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x07" not in shown.stdout
 

@@ -60,6 +60,11 @@ DAMAGES: dict[str, tuple[int, Callable[[Path], None], str]] = {
     "manifest of a future format": (0, _edit_manifest(format=99), "format 99"),
     "manifest naming no store": (0, _edit_manifest(store="store-gone.sqlite"), "missing"),
     "another model": (0, _edit_manifest(model_fingerprint="0" * 16), "model"),
+    "another corpus": (
+        0,
+        _edit_manifest(corpus="/elsewhere", corpus_relative="../elsewhere"),
+        "belongs to the corpus",
+    ),
     "another dimension in the manifest": (0, _edit_manifest(dimension=768), "dimension"),
     "store truncated": (1, _halve, "database"),
     "store garbage": (1, lambda p: p.write_bytes(GARBAGE * 100), "database"),

@@ -15,7 +15,7 @@ from verbatim.errors import QuestionError
 from verbatim.evaluate import load_questions, score
 from verbatim.types import Answer, Reply, Source
 
-from .conftest import BUNDLED_CORPUS, TEST_DATA, MakeCorpus, shared_path
+from .conftest import BUNDLED_CORPUS, TEST_DATA, MakeCorpus
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def run(*args: str) -> Result:
 
 
 def test_eval_scores_the_seed_questions(bundled_args: list[str]) -> None:
-    path = shared_path("eval/seed-questions.jsonl")
+    path = TEST_DATA / "seed-questions.jsonl"
     result = run(*bundled_args, "eval", "--json", str(path))
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
@@ -66,7 +66,7 @@ def test_eval_asks_each_conversation_in_one_session(bundled_args: list[str]) -> 
 def test_eval_prints_every_figure_for_people(bundled_args: list[str], tmp_path: Path) -> None:
     questions = tmp_path / "mixed.jsonl"
     questions.write_text(
-        shared_path("eval/seed-questions.jsonl").read_text(encoding="utf-8")
+        (TEST_DATA / "seed-questions.jsonl").read_text(encoding="utf-8")
         + (TEST_DATA / "conversations.jsonl").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
@@ -113,11 +113,19 @@ def test_a_broken_line_is_one_error_naming_the_file_and_line(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "line",
-    ['{"turns": []}', '{"turns": [{"answers": ["x"]}]}', '{"question": 3}', "[1, 2]"],
+    [
+        '{"turns": []}',
+        '{"turns": [{"answers": ["x"]}]}',
+        '{"question": 3}',
+        "[1, 2]",
+        '{"question": "  "}',
+        '{"question": "Caf\xe9?"}',
+    ],
 )
 def test_malformed_question_lines_are_rejected(tmp_path: Path, line: str) -> None:
+    """The lines `ask --questions` refuses (tests/test_bad_questions.py), `eval` refuses too."""
     path = tmp_path / "q.jsonl"
-    path.write_text(line + "\n")
+    path.write_bytes(line.encode("latin-1") + b"\n")
     with pytest.raises(QuestionError, match=r"q\.jsonl, line 1: "):
         load_questions(path)
 

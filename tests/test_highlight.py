@@ -12,7 +12,7 @@ from verbatim.cli import cli
 from verbatim.evaluate import load_questions, run
 from verbatim.highlight import Want, highlight, wanted
 
-from .conftest import BUNDLED_CORPUS, shared_path
+from .conftest import BUNDLED_CORPUS, TEST_DATA
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_ask_json_gives_the_highlight_as_offsets_into_the_text(bundled: Assistan
 
 
 def test_highlights_on_the_seed_questions(bundled: Assistant) -> None:
-    scores = run(bundled, load_questions(shared_path("eval/seed-questions.jsonl")))
+    scores = run(bundled, load_questions(TEST_DATA / "seed-questions.jsonl"))
     print(scores.to_dict())
     assert scores.highlights_checked >= 10
     assert scores.highlight_overlap >= 0.5

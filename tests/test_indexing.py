@@ -17,6 +17,7 @@ from verbatim.index import FORMAT, MANIFEST, Index
 
 FELINES = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
 VOLCANOES = "# Volcanoes\n\nMount Etna is the most active volcano in Europe.\n"
+CAT_SENTENCE = FELINES.splitlines()[-1]
 RIVERS = "# Rivers\n\nThe Danube flows through ten countries before reaching the Black Sea.\n"
 
 
@@ -143,7 +144,7 @@ def test_a_model_change_asks_for_a_rebuild(
     with pytest.raises(RebuildRequiredError, match="--rebuild"):
         changed.ask("When was the cat domesticated?")
     assert changed.update_index(rebuild=True).rebuilt
-    assert changed.ask("When was the cat domesticated?").answers
+    assert answer_texts(changed, "When was the cat domesticated?")[0] == CAT_SENTENCE
     changed.close()
 
 
@@ -161,7 +162,7 @@ def test_removing_files_or_touching_them_loads_no_model(
     (settings.corpus / "volcanoes.md").unlink()
     report = Assistant(settings).update_index()
     assert (report.removed, report.unchanged) == (["volcanoes.md"], 1)
-    assert answer_texts(assistant, "When was the cat domesticated?")
+    assert answer_texts(assistant, "When was the cat domesticated?") == [CAT_SENTENCE]
 
 
 def _as_format_1(directory: Path) -> None:
@@ -238,7 +239,7 @@ def test_a_damaged_index_is_reported_with_the_fix(
         assistant.ask("cats")
     assistant.close()
     assert assistant.update_index(rebuild=True).rebuilt
-    assert assistant.ask("When was the cat domesticated?").answers
+    assert answer_texts(assistant, "When was the cat domesticated?")[0] == CAT_SENTENCE
 
 
 def test_embeddings_are_unit_length(settings: Settings) -> None:

@@ -167,7 +167,8 @@ def test_binary_files_are_refused(tmp_path: Path) -> None:
 
 def test_discover_finds_text_and_markdown_recursively(tmp_path: Path) -> None:
     for name in ["a.txt", "sub/b.md", "sub/deeper/c.txt", ".hidden.txt", ".git/x.txt",
-                 "notes.txt~", ".#lock.txt", "image.png", "ATTRIBUTION"]:  # fmt: skip
+                 "notes.txt~", ".#lock.txt", "#draft.md", "#drafts/d.md", "sub/#x.md#",
+                 "image.png", "ATTRIBUTION"]:  # fmt: skip
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     assert discover(tmp_path).files == ["a.txt", "sub/b.md", "sub/deeper/c.txt"]

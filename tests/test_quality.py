@@ -1,11 +1,11 @@
-"""Answer quality on the shared evaluation sets, with the real model and index.
+"""Answer quality on the evaluation sets in tests/data, with the real model and index.
 
-Thresholds sit a little below what this method measured (seed answer@1 1.00; squad-dev answer@1
-0.821, answer@3 0.919, context@5 0.968, wrong abstention 0.013; 98.7% of every 8th squad-dev
-question abstained on the bundled corpus), so noise across library versions does not fail CI,
-and above what matters: the issue's floor (seed answer@1 >= 0.95) and the best naive baseline
-measured on the same squad-dev sentences (RRF of dense and BM25: answer@1 0.683, answer@3 0.850;
-with stemmed BM25, 0.695 and 0.858).
+Thresholds sit a little below what this method measured (seed answer@1 1.00; the squad-dev
+sample, two articles the ranker was not fitted on, answer@1 0.892, answer@3 0.949, context@5
+0.989, wrong abstention 0.011; 98.7% of every 8th squad-dev question abstained on the bundled
+corpus), so noise across library versions does not fail CI, and above the issue's floor (seed
+answer@1 >= 0.95). The whole squad-dev set (../shared/eval, answer@1 0.821 there against 0.683
+for the best naive baseline) is a larger evaluation run: benchmarks/answer_quality.py.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import contains_answer, load_questions, run
 
-from .conftest import TEST_DATA, shared_path
+from .conftest import SQUAD_SAMPLE, TEST_DATA
 
 
 def test_seed_questions(bundled: Assistant) -> None:
-    questions = load_questions(shared_path("eval/seed-questions.jsonl"))
+    questions = load_questions(TEST_DATA / "seed-questions.jsonl")
     scores = run(bundled, questions)
     print(scores.to_dict())
     assert scores.answer_at_1 >= 0.95
@@ -33,26 +33,26 @@ def test_seed_questions(bundled: Assistant) -> None:
 
 
 @pytest.mark.slow
-def test_squad_dev(tmp_path: Path) -> None:
-    corpus = shared_path("eval/squad-dev/corpus")
-    questions = load_questions(shared_path("eval/squad-dev/questions.jsonl"))
+def test_squad_dev_sample(tmp_path: Path) -> None:
+    corpus = SQUAD_SAMPLE / "corpus"
+    questions = load_questions(SQUAD_SAMPLE / "questions.jsonl")
     assistant = Assistant(Settings(corpus, tmp_path / "index", packaged_model_path()))
     assistant.update_index()
     scores = run(assistant, questions)
     assistant.close()
     print(scores.to_dict())
-    assert scores.answer_at_1 >= 0.79
-    assert scores.answer_at_3 >= 0.90
-    assert scores.context_at_5 >= 0.95
-    # Measured 0.013: the threshold now also serves real documentation, where questions
+    assert scores.answer_at_1 >= 0.86
+    assert scores.answer_at_3 >= 0.92
+    assert scores.context_at_5 >= 0.97
+    # Measured 0.011: the threshold now also serves real documentation, where questions
     # without an answer resemble answerable ones more (benchmarks/fit_ranker.py).
-    assert scores.wrongly_abstained <= 0.02
+    assert scores.wrongly_abstained <= 0.03
 
 
 @pytest.mark.slow
 def test_questions_about_another_corpus_are_abstained(bundled: Assistant) -> None:
     """SQuAD questions asked of the bundled corpus (a war in Iraq) have no answer there."""
-    questions = load_questions(shared_path("eval/squad-dev/questions.jsonl"))[::8]
+    questions = load_questions(TEST_DATA / "squad-off-corpus.jsonl")
     replies = [bundled.ask(q.question) for q in questions]
     abstained = sum(r.abstained for r in replies) / len(replies)
     print(f"abstained on {abstained:.3f} of {len(replies)} off-corpus questions")

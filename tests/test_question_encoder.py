@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.conftest import shared_path
+from tests.conftest import SQUAD_SAMPLE
 from verbatim import question_encoder
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
@@ -28,7 +28,7 @@ def encoder_of(assistant: Assistant) -> QuestionEncoder:
 def test_the_export_gives_the_models_vectors(bundled: Assistant) -> None:
     questions = [
         json.loads(line)["question"]
-        for line in shared_path("eval/squad-dev/questions.jsonl").read_text().splitlines()[::25]
+        for line in (SQUAD_SAMPLE / "questions.jsonl").read_text().splitlines()[::4]
     ]
     sentences = [row.text for row in bundled.index.store.sentences(range(1, 200)).values()]
     texts = questions + sentences + ["", "?!", "x " * 600, "中文 عربى ελληνικά"]

@@ -98,7 +98,8 @@ def test_answers_through_the_server_are_identical(bundled: Assistant, tmp_path: 
 
 def test_the_server_stops_when_idle(bundled: Assistant) -> None:
     with serving(bundled, idle=1) as server:
-        server.wait(timeout=STARTUP_LIMIT)  # returns only once the server stopped by itself
+        # returns only once the server stopped by itself (else it times out and fails)
+        assert server.wait(timeout=STARTUP_LIMIT) == 0
 
 
 def test_a_stale_socket_is_ignored_then_replaced(bundled: Assistant) -> None:

@@ -492,3 +492,25 @@ async def test_a_narrow_screen_shows_the_source_pane_once_an_answer_is_selected(
     async with app.run_test(size=SIZE) as pilot:  # wide: the pane has room from the start
         await settle(pilot)
         assert app.query_one(SourcePane).display
+
+
+async def test_a_model_folder_needs_no_default_model_package(
+    cats_indexed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--model DIR` with the default model package missing: the app answers and names DIR."""
+    import os
+    import shutil
+
+    from verbatim import config
+    from verbatim.errors import ModelError
+
+    model = tmp_path / "my-minilm"  # the same model files, in a folder of the user's
+    shutil.copytree(cats_indexed.model, model, copy_function=os.symlink)
+    monkeypatch.setattr(config, "find_spec", lambda name: None)  # the package is not installed
+    with pytest.raises(ModelError):
+        config.packaged_model_path()
+    app = VerbatimApp(Settings(cats_indexed.corpus, cats_indexed.index, model))
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "When was the cat domesticated?")
+        assert "7500 BC" in app.query(AnswerCard).first().answer.text
+        assert "my-minilm" in status_text(app)

@@ -96,3 +96,27 @@ def test_a_change_made_while_the_watch_is_set_up_is_caught(
     assert first == [set()], "no word from the watch although it was set up"
     assert update_beside(settings).added == ["museum.md"]
     waiting.join()
+
+
+def test_the_watch_passes_over_what_the_index_passes_over(write_files, settings: Settings) -> None:
+    """Hidden files, files in hidden folders and editors' leftovers never trigger an update."""
+    (settings.corpus / ".git").mkdir()  # there before the watch, so it is watched
+    stop = threading.Event()
+    changes = corpus_changes(settings.corpus, settings.index, stop)
+    seen: list[set] = []
+
+    def watch() -> None:
+        for paths in changes:
+            seen.append(paths)
+            if not seen[1:]:  # set up: now write, the passed-over files first
+                write_files({".notes.md": "x", "#draft.md": "x", ".git/HEAD.txt": "x"})
+                write_files({"notes.md~": "x", "museum.md": "The museum opens at nine.\n"})
+            if any(path.name == "museum.md" for path in paths):
+                return
+
+    waiting = threading.Thread(target=watch)
+    waiting.start()
+    waiting.join(PATIENCE_SECONDS)
+    stop.set()
+    waiting.join()
+    assert {path.name for paths in seen for path in paths} == {"museum.md"}

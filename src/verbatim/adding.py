@@ -11,7 +11,7 @@ from pathlib import Path
 
 from verbatim.errors import CorpusError
 from verbatim.ingest import UnreadableFileError, load
-from verbatim.ingest.loaders import SUPPORTED_SUFFIXES
+from verbatim.ingest.files import not_indexable, passed_over
 
 
 @dataclass(slots=True)
@@ -25,7 +25,7 @@ class Added:
 def add_paths(paths: list[Path], corpus: Path, *, link: bool = False) -> Added:
     """Copy (or symbolically link, with ``link``) each file, and each readable file under each
     folder, into ``corpus``; a folder keeps its name and inner layout. Nothing in the corpus
-    is overwritten."""
+    is overwritten, and a file the index would pass over (:func:`not_indexable`) is refused."""
     corpus.mkdir(parents=True, exist_ok=True)
     root = corpus.resolve()
     result = Added()
@@ -36,8 +36,8 @@ def add_paths(paths: list[Path], corpus: Path, *, link: bool = False) -> Added:
         if source == root or root in source.parents:
             result.skipped.append((str(given), "already in the corpus"))
             continue
-        for file, relative in _files(source):
-            reason = _place(file, corpus / relative, link)
+        for file, relative, refused in _entries(source):
+            reason = refused or _place(file, corpus / relative, link)
             if reason:
                 result.skipped.append((str(file), reason))
             else:
@@ -45,23 +45,29 @@ def add_paths(paths: list[Path], corpus: Path, *, link: bool = False) -> Added:
     return result
 
 
-def _files(source: Path) -> Iterator[tuple[Path, Path]]:
-    """The files to add from ``source`` with their paths relative to the corpus."""
+def _entries(source: Path) -> Iterator[tuple[Path, Path, str | None]]:
+    """The files to add from ``source``, each with its path relative to the corpus and why the
+    index would pass it over (or None); a folder the index passes over is named once, not
+    walked."""
+    top = Path(source.name)
     if source.is_file():
-        yield source, Path(source.name)
+        yield source, top, not_indexable(top)
+        return
+    if reason := passed_over(top):
+        yield source, top, reason
         return
     for folder, subfolders, names in os.walk(source):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        inside = Path(source.name, Path(folder).relative_to(source))
+        for name in sorted(subfolders):
+            if reason := passed_over(inside / name):
+                yield Path(folder, name), inside / name, reason
+        subfolders[:] = sorted(d for d in subfolders if passed_over(inside / d) is None)
         for name in sorted(names):
-            if not name.startswith("."):
-                file = Path(folder, name)
-                yield file, Path(source.name, file.relative_to(source))
+            yield Path(folder, name), inside / name, not_indexable(inside / name)
 
 
 def _place(file: Path, target: Path, link: bool) -> str:
     """Put ``file`` at ``target``; return why not, or ``""``."""
-    if file.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return f"not a supported format ({', '.join(sorted(SUPPORTED_SUFFIXES))})"
     if target.exists() or target.is_symlink():
         if target.resolve() == file or filecmp.cmp(file, target, shallow=False):
             return "already in the corpus"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from verbatim import indexer, lock
-from verbatim.allocator import reuse_freed_memory
 from verbatim.answer import answer_units, build_answers, confidence, models, rank
 from verbatim.config import Settings
 from verbatim.controls import one_line
@@ -74,8 +72,8 @@ class Assistant:
             index = self.index
         except (IndexMissingError, IndexOutdatedError):
             return self.update_index(progress=progress)
-        indexer.check_compatible(index.manifest, self.embedder)
-        if indexer.is_stale(self.settings.corpus, index):
+        indexer.check_compatible(index, self.embedder, self.settings.corpus)
+        if not index.manifest.corpus or indexer.is_stale(self.settings.corpus, index):
             try:
                 return self.update_index(progress=progress)
             except IndexBusyError:
@@ -96,16 +94,9 @@ class Assistant:
 
     def warm_up(self) -> None:
         """Open the index, load the question encoder and run every stage of a question once
-        now, not at the first question, and set the process up to answer many questions
-        (:mod:`verbatim.allocator`).
-
-        What is loaded by then (modules, the model, the index) lives as long as the process, so
-        it is frozen out of the garbage collector's full passes: scanning it took 30–95 ms,
-        stopping every thread, about once a second in the chat app.
-        """
-        reuse_freed_memory()
+        now, not at the first question. (A process that answers many questions also sets
+        itself up for that: :func:`verbatim.allocator.warm_for_many_questions`.)"""
         self.ask("Which passage answers a first question?")  # checks the index's model too
-        gc.freeze()
 
     @property
     def index(self) -> Index:
@@ -156,6 +147,8 @@ class Assistant:
             changed=[s.path for s in plan.changed],
             deleted=[r.path for r in plan.deleted],
             model_matches=manifest.model_fingerprint == self.embedder.fingerprint,
+            index_corpus=manifest.corpus_in(self.settings.index),
+            corpus_matches=manifest.belongs_to(self.settings.corpus, self.settings.index),
         )
 
     def excerpt(self, source: Source, around: int = 12) -> Excerpt:
@@ -188,7 +181,7 @@ class Assistant:
         question = one_line(question)
         if not question:
             raise QuestionError("the question is empty: type a question about your documents")
-        indexer.check_compatible(self.index.manifest, self.embedder)
+        indexer.check_compatible(self.index, self.embedder, self.settings.corpus)
         searched = one_line(resolved) or question
         query = searched[-MAX_QUESTION_CHARS:]
         while True:
@@ -234,7 +227,10 @@ class Status:
     changed: list[str]
     deleted: list[str]
     model_matches: bool
+    index_corpus: Path | None  # the corpus the index belongs to; None if not recorded yet
 
     @property
     def is_stale(self) -> bool:
         return bool(self.new or self.changed or self.deleted)
+
+    corpus_matches: bool  # False when the index belongs to another corpus

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from verbatim.errors import IndexDamagedError
+from verbatim.errors import REBUILD, IndexDamagedError
 
 
 def write_file(path: Path, write: Callable[[Path], object]) -> None:
@@ -45,6 +45,4 @@ def read_arrays(path: Path, keys: list[str], what: str) -> dict[str, Any]:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in keys}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise IndexDamagedError(
-            f"the {what} {path.name} is unreadable: run `verbatim index --rebuild`"
-        ) from error
+        raise IndexDamagedError(f"the {what} {path.name} is unreadable: {REBUILD}") from error

@@ -13,10 +13,10 @@ import click
 
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings
 from verbatim.controls import escaped
-from verbatim.errors import QuestionError, VerbatimError
+from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
-    from verbatim.assistant import Assistant
+    from verbatim.assistant import Assistant, Status
     from verbatim.client import Client
     from verbatim.indexer import Report
     from verbatim.types import Reply
@@ -151,13 +151,13 @@ def _print_summary(report: Report) -> None:
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None:
     """Index the corpus (only new and changed files are embedded)."""
+    assistant = _assistant(ctx)
     if dry_run:
-        _print_preview(_assistant(ctx), rebuild)
+        _print_preview(assistant, rebuild)
         return
-    report = _assistant(ctx).update_index(rebuild=rebuild, progress=_ProgressLine())
-    _print_report(report)
+    _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine()))
     if watch:
-        _watch(_assistant(ctx))
+        _watch(assistant)
 
 
 def _answers_option(default: int, help: str) -> Any:
@@ -271,39 +271,12 @@ def _replies(
 
 
 def _read_questions(stream: IO[str]) -> Iterator[str | list[str] | QuestionError]:
-    """Questions, or for a ``{"turns": [{"question": ...}, ...]}`` line its list of turns, or for
-    a broken line the error naming it."""
-    name = getattr(stream, "name", "questions")
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            line.encode("utf-8")  # undecodable bytes were kept as surrogates: refuse them here
-            item = json.loads(line)
-            if isinstance(item, dict) and "turns" in item:
-                if not isinstance(item["turns"], list) or not item["turns"]:
-                    raise TypeError('"turns" is not a non-empty list')
-                parsed: str | list[str] = [_question_text(turn) for turn in item["turns"]]
-            else:
-                parsed = _question_text(item)
-        except UnicodeEncodeError:
-            yield QuestionError(f"{name}, line {number}: not UTF-8 text")
-        except (ValueError, KeyError, TypeError) as error:
-            yield QuestionError(
-                f'{name}, line {number}: expected a JSON object with a "question" string '
-                f'or a "turns" list of them ({error.__class__.__name__}: {error})'
-            )
-        else:
-            yield parsed
+    """Questions, or for a conversation's line its list of turns, or for a broken line the
+    error naming it (:func:`verbatim.question_file.read`)."""
+    from verbatim.question_file import read
 
-
-def _question_text(item: Any) -> str:
-    question = item["question"]
-    if not isinstance(question, str):
-        raise TypeError("the question is not a string")
-    if not question.strip():
-        raise ValueError("the question is empty")
-    return question
+    for entry in read(stream, getattr(stream, "name", "questions"), lambda item: item["question"]):
+        yield entry if isinstance(entry, QuestionError) else entry[1]
 
 
 def _print_reply(reply: Reply) -> None:
@@ -347,19 +320,32 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "new": state.new,
         "changed": state.changed,
         "deleted": state.deleted,
+        "index_corpus": None if state.index_corpus is None else str(state.index_corpus),
+        "corpus_matches": state.corpus_matches,
     }
     if as_json:
         _echo_json(data)
-        return
+    else:
+        _print_status(state)
+
+
+def _print_status(state: Status) -> None:
+    manifest = state.manifest
     _echo(f"Corpus:   {state.corpus}")
     _echo(f"Index:    {state.index} (built {manifest.built_at}, updated {manifest.updated_at})")
+    _echo(f"Serves:   {state.index_corpus or 'no corpus recorded yet: the next update records it'}")
     _echo(f"Model:    {manifest.model}")
     _echo(
         f"Contents: {manifest.documents} documents, {manifest.passages} passages, "
         f"{manifest.sentences} sentences"
     )
+    if not state.corpus_matches:
+        _echo(
+            "Warning:  the index belongs to another corpus: pass --index with another folder, "
+            f"or {REBUILD} to rebuild it for this one"
+        )
     if not state.model_matches:
-        _echo("Warning:  the configured model differs: run `verbatim index --rebuild`")
+        _echo(f"Warning:  the configured model differs: {REBUILD}")
     if state.is_stale:
         _echo(
             f"Stale:    {len(state.new)} new, {len(state.changed)} changed, "
@@ -389,10 +375,11 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
     Listens on a Unix socket in the index folder (only you can connect); `verbatim ask` uses
     it while it runs and answers in-process otherwise. Stop it with ctrl+c or SIGTERM.
     """
+    from verbatim.allocator import warm_for_many_questions
     from verbatim.server import Server
 
     assistant = _ready_assistant(ctx)
-    assistant.warm_up()
+    warm_for_many_questions(assistant)
     server = Server(assistant, idle_seconds=idle_timeout)
     server.serve_forever(ready=sys.stderr)
     _echo("verbatim serve: stopped", err=True)

@@ -1,5 +1,8 @@
 """Exceptions the library raises; the CLI and the chat app turn them into one-line messages."""
 
+# What a message about an index that only a rebuild can repair tells the user to do.
+REBUILD = "run `verbatim index --rebuild`"
+
 
 class VerbatimError(Exception):
     """A problem the user can fix; the message says what to do."""
@@ -28,6 +31,10 @@ class IndexOutdatedError(VerbatimError):
 
 class RebuildRequiredError(VerbatimError):
     """The index was built with another model or chunker and must be rebuilt."""
+
+
+class OtherCorpusError(RebuildRequiredError):
+    """The index belongs to another corpus; rebuilding it (or using another index) is needed."""
 
 
 class QuestionError(VerbatimError):

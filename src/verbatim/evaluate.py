@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -11,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from verbatim import question_file
 from verbatim.errors import QuestionError
 from verbatim.ingest.clean import CITATION_MARKER
 from verbatim.types import Answer, Reply
@@ -47,41 +47,29 @@ class Question:
 
 
 def load_questions(path: Path) -> list[Question]:
-    """Questions from a JSON-lines file, each line either ``{"question", "answers",
-    "answerable"?, "file"?, "page"?}`` or a conversation ``{"turns": [{"question", "answers"},
-    ...]}``."""
+    """Questions from a JSON-lines file (:func:`verbatim.question_file.read`), each line either
+    ``{"question", "answers", "answerable"?, "file"?, "page"?}`` or a conversation
+    ``{"turns": [{"question", "answers"}, ...]}``."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
+        lines = path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError as error:
         raise QuestionError(f"cannot read the question file {path}: {error}") from error
     questions: list[Question] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if isinstance(item, dict) and "turns" in item:
-                turns = item["turns"]
-                if not isinstance(turns, list) or not turns:
-                    raise TypeError('"turns" is not a non-empty list')
-                questions += [
-                    _question(turn, conversation=number, turn=n)
-                    for n, turn in enumerate(turns, start=1)
-                ]
-            else:
-                questions.append(_question(item))
-        except (ValueError, KeyError, TypeError) as error:
-            raise QuestionError(
-                f'{path}, line {number}: expected a JSON object with "question" or "turns" '
-                f"({error.__class__.__name__}: {error})"
-            ) from error
+    for entry in question_file.read(lines, str(path), _question):
+        if isinstance(entry, QuestionError):
+            raise entry
+        number, item = entry
+        if isinstance(item, list):
+            questions += [
+                replace(turn, conversation=number, turn=n) for n, turn in enumerate(item, start=1)
+            ]
+        else:
+            questions.append(item)
     return questions
 
 
-def _question(item: Any, conversation: int | None = None, turn: int = 1) -> Question:
-    question, answers = item["question"], item.get("answers", [])
-    if not isinstance(question, str):
-        raise TypeError("the question is not a string")
+def _question(item: dict[str, Any]) -> Question:
+    answers = item.get("answers", [])
     if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
         raise TypeError('"answers" is not a list of strings')
     file, page = item.get("file"), item.get("page")
@@ -89,15 +77,8 @@ def _question(item: Any, conversation: int | None = None, turn: int = 1) -> Ques
         raise TypeError('"file" is not a string')
     if page is not None and (not isinstance(page, int) or isinstance(page, bool)):
         raise TypeError('"page" is not a whole number')
-    return Question(
-        question,
-        tuple(answers),
-        bool(item.get("answerable", True)),
-        conversation,
-        turn,
-        file,
-        page,
-    )
+    answerable = bool(item.get("answerable", True))
+    return Question(item["question"], tuple(answers), answerable, file=file, page=page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ Commit points make every write atomic:
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from dataclasses import asdict, dataclass, replace
@@ -24,6 +25,7 @@ from pathlib import Path
 from verbatim import lexical
 from verbatim.atomic import read_arrays, write_arrays, write_text
 from verbatim.errors import (
+    REBUILD,
     IndexDamagedError,
     IndexMissingError,
     IndexOutdatedError,
@@ -36,7 +38,6 @@ from verbatim.vectors import VectorIndex
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
 UPGRADABLE = (1,)  # earlier formats that Index.upgrade brings to this one
-REBUILD = "run `verbatim index --rebuild`"
 MAX_DELTAS = 32  # vector delta files replayed on open before the vectors are written whole
 DELTA_KEYS = ("added_ids", "added_vectors", "removed_ids")
 
@@ -56,6 +57,32 @@ class Manifest:
     documents: int = 0
     passages: int = 0
     sentences: int = 0
+    # The corpus the index was built from ("" in an index built before it was recorded), and
+    # the same relative to the index folder: the index still belongs to it when the two are
+    # moved together, or when the index alone is moved.
+    corpus: str = ""
+    corpus_relative: str = ""
+
+    def for_corpus(self, corpus: Path, directory: Path) -> Manifest:
+        """This manifest for an index in ``directory`` that belongs to ``corpus``."""
+        absolute = corpus.resolve()
+        relative = os.path.relpath(absolute, directory.resolve())
+        return replace(self, corpus=str(absolute), corpus_relative=relative)
+
+    def belongs_to(self, corpus: Path, directory: Path) -> bool:
+        """Whether the index in ``directory`` belongs to ``corpus`` (any, if not recorded)."""
+        if not self.corpus:
+            return True
+        moved = (directory.resolve() / self.corpus_relative).resolve()
+        return corpus.resolve() in (Path(self.corpus), moved)
+
+    def corpus_in(self, directory: Path) -> Path | None:
+        """The corpus the index in ``directory`` belongs to, None if not recorded: where the
+        relative path leads if a folder is there, else where the corpus was."""
+        if not self.corpus:
+            return None
+        moved = (directory.resolve() / self.corpus_relative).resolve()
+        return moved if moved.is_dir() else Path(self.corpus)
 
     @classmethod
     def read(cls, directory: Path) -> Manifest:

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 from verbatim import question_encoder
 from verbatim.embed import Embedder
 from verbatim.embed import Progress as EncodeProgress
-from verbatim.errors import IndexMissingError, RebuildRequiredError
+from verbatim.errors import (
+    REBUILD,
+    IndexMissingError,
+    OtherCorpusError,
+    RebuildRequiredError,
+)
 from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.ingest import (
     CHUNKER_VERSION,
@@ -122,17 +127,36 @@ def plan(corpus: Path, known: dict[str, DocumentRecord]) -> Plan:
     return result
 
 
-def check_compatible(manifest: Manifest, embedder: Embedder) -> None:
+def check_compatible(index: Index, embedder: Embedder, corpus: Path) -> None:
+    """Raise :class:`RebuildRequiredError` if the index was made by another model or chunker,
+    or :class:`OtherCorpusError` if it belongs to another corpus."""
+    check_model(index.manifest, embedder)
+    check_corpus_of(index.manifest, index.directory, corpus)
+
+
+def check_corpus_of(manifest: Manifest, directory: Path, corpus: Path) -> None:
+    """Raise :class:`OtherCorpusError` if the index in ``directory`` belongs to a corpus other
+    than ``corpus`` (one built before the corpus was recorded belongs to any)."""
+    if not manifest.belongs_to(corpus, directory):
+        recorded = manifest.corpus_in(directory)
+        raise OtherCorpusError(
+            f"the index in {directory} belongs to the corpus {recorded}, not {corpus}: pass "
+            f"--index with another folder to index {corpus} beside it, or {REBUILD} to "
+            f"rebuild this index for {corpus} (and lose {recorded}'s)"
+        )
+
+
+def check_model(manifest: Manifest, embedder: Embedder) -> None:
     """Raise :class:`RebuildRequiredError` if the index was made by another model or chunker."""
     if manifest.model_fingerprint != embedder.fingerprint:
         raise RebuildRequiredError(
             f"the index was built with the model at {manifest.model}, not {embedder.model_path}: "
-            "run `verbatim index --rebuild` to re-embed with the new model"
+            f"{REBUILD} to re-embed with the new model"
         )
     if manifest.chunker_version != CHUNKER_VERSION:
         raise RebuildRequiredError(
             f"the index was built by an older Verbatim (chunker {manifest.chunker_version}, now "
-            f"{CHUNKER_VERSION}): run `verbatim index --rebuild`"
+            f"{CHUNKER_VERSION}): {REBUILD}"
         )
 
 
@@ -151,46 +175,11 @@ def update(
     """
     started = time.perf_counter()
     check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
-    index = None
-    if not rebuild:
-        Index.upgrade(directory)
-        try:
-            index = Index.open(directory)
-        except IndexMissingError:
-            index = None
+    index = None if rebuild else _open_current(directory)
     if index is not None:
-        try:
-            check_compatible(index.manifest, embedder)
-            report = _apply(corpus, index, embedder, progress)
-        finally:
-            index.close()
+        report = _update_in_place(corpus, index, embedder, progress)
     else:
-        index = Index.create(
-            directory,
-            Manifest(
-                format=FORMAT,
-                store=new_store_name(),
-                model=str(embedder.model_path),
-                model_fingerprint=embedder.fingerprint,
-                dimension=embedder.dimension,
-                chunker_version=CHUNKER_VERSION,
-                built_at=now(),
-                updated_at=now(),
-            ),
-        )
-        # Without an index yet, each batch is published as it is made, so an interrupted first
-        # run keeps what it finished; a rebuild publishes only at the end, to keep the old index.
-        fresh = not rebuild
-        try:
-            report = _apply(corpus, index, embedder, progress, always_publish=True, each=fresh)
-        except BaseException:
-            if fresh and index.generation > 0:
-                index.close()
-            else:
-                index.discard()
-            raise
-        index.close()
-        report.rebuilt = True
+        report = _build(corpus, directory, embedder, progress, keep_current=rebuild)
     if not (report.added or report.updated or report.unchanged):
         from verbatim.ingest.loaders import SUPPORTED_SUFFIXES
 
@@ -202,6 +191,68 @@ def update(
     if warning := prepare_question_encoder(directory, embedder):
         report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
+    return report
+
+
+def _open_current(directory: Path) -> Index | None:
+    """The index in ``directory`` (brought up to this format first), or None if there is none."""
+    Index.upgrade(directory)
+    try:
+        return Index.open(directory)
+    except IndexMissingError:
+        return None
+
+
+def _update_in_place(
+    corpus: Path, index: Index, embedder: Embedder, progress: Progress | None
+) -> Report:
+    """Bring an open index in step with ``corpus``, then close it."""
+    try:
+        check_compatible(index, embedder, corpus)
+        if not index.manifest.corpus:  # built before the corpus was recorded: this one
+            index.manifest = index.manifest.for_corpus(corpus, index.directory)
+            index.manifest.write(index.directory)
+        return _apply(corpus, index, embedder, progress)
+    finally:
+        index.close()
+
+
+def _build(
+    corpus: Path,
+    directory: Path,
+    embedder: Embedder,
+    progress: Progress | None,
+    keep_current: bool,
+) -> Report:
+    """Build a whole new index of ``corpus`` beside any current one.
+
+    Without a current index, each batch is published as it is made, so an interrupted first
+    run keeps what it finished; with one (``keep_current``, a rebuild), the new index is
+    published only at the end, so the current one serves until then."""
+    index = Index.create(
+        directory,
+        Manifest(
+            format=FORMAT,
+            store=new_store_name(),
+            model=str(embedder.model_path),
+            model_fingerprint=embedder.fingerprint,
+            dimension=embedder.dimension,
+            chunker_version=CHUNKER_VERSION,
+            built_at=now(),
+            updated_at=now(),
+        ).for_corpus(corpus, directory),
+    )
+    each = not keep_current
+    try:
+        report = _apply(corpus, index, embedder, progress, always_publish=True, each=each)
+    except BaseException:
+        if each and index.generation > 0:
+            index.close()
+        else:
+            index.discard()
+        raise
+    index.close()
+    report.rebuilt = True
     return report
 
 
@@ -231,6 +282,10 @@ def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     return None
 
 
+# A file to embed: its document, its content's digest and its size and time.
+Parsed = tuple[Document, str, FileState]
+
+
 def _apply(
     corpus: Path,
     index: Index,
@@ -239,13 +294,56 @@ def _apply(
     always_publish: bool = False,
     each: bool = False,
 ) -> Report:
+    """Embed the new and changed files of ``corpus`` into ``index`` and drop the deleted ones,
+    in batches, each committed; each published unless ``always_publish`` without ``each`` (a
+    rebuild, published once at the end)."""
     known = index.store.documents()
     todo = plan(corpus, known)
     report = Report(unchanged=todo.unchanged, removed=[r.path for r in todo.deleted])
     report.skipped += unreadable_notes(todo)
-    parsed: list[tuple[Document, str, FileState]] = []
+    parsed, touched = _read(corpus, todo.new + todo.changed, known, report, progress)
+    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
+        return report
+
+    totals = (
+        sum(len(document.passages) for document, _, _ in parsed),
+        sum(len(p.sentences) for document, _, _ in parsed for p in document.passages),
+    )
+    for number, batch in enumerate(_batches(parsed)):
+        vectors = _embed(batch, embedder, index.manifest.dimension, report, totals, progress)
+        replaced = [known[state.path] for _, _, state in batch if state.path in known]
+        with index.store.transaction():
+            for record in [*(todo.deleted if number == 0 else []), *replaced]:
+                index.delete_document(record.id)
+            _add(index, batch, vectors)
+            for record, state in touched if number == 0 else []:
+                index.store.touch_document(record.id, state.size, state.mtime_ns)
+            index.commit()
+        for _, _, state in batch:
+            (report.updated if state.path in known else report.added).append(state.path)
+        report.passages_embedded += len(vectors[0])
+        report.sentences_embedded += len(vectors[1])
+        if each or not always_publish:
+            index.publish()
+        else:  # an unpublished rebuild reads only its newest files: drop the ones before
+            index.drop_unused_files()
+    if always_publish and not each:
+        index.publish()
+    report.unchanged += len(touched)
+    return report
+
+
+def _read(
+    corpus: Path,
+    candidates: list[FileState],
+    known: dict[str, DocumentRecord],
+    report: Report,
+    progress: Progress | None,
+) -> tuple[list[Parsed], list[tuple[DocumentRecord, FileState]]]:
+    """The files to embed, and the indexed ones whose content is unchanged under a new size or
+    time; unreadable files go into ``report.skipped``."""
+    parsed: list[Parsed] = []
     touched: list[tuple[DocumentRecord, FileState]] = []
-    candidates = todo.new + todo.changed
     for number, state in enumerate(candidates, start=1):
         if progress:
             progress("reading", number, len(candidates))
@@ -260,64 +358,51 @@ def _apply(
             touched.append((record, state))  # same content, new timestamp
             continue
         parsed.append((parse_extracted(state.path, extracted), digest, state))
-    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
-        return report
+    return parsed, touched
 
-    passages_total = sum(len(document.passages) for document, _, _ in parsed)
-    sentences_total = sum(len(p.sentences) for document, _, _ in parsed for p in document.passages)
-    for number, batch in enumerate(_batches(parsed)):
-        passage_texts = [
-            _passage_input(document, passage)
-            for document, _, _ in batch
-            for passage in document.passages
-        ]
-        sentence_texts = [
-            sentence.text
-            for document, _, _ in batch
-            for passage in document.passages
-            for sentence in passage.sentences
-        ]
-        dimension = index.manifest.dimension
-        passage_vectors = _encode(
-            embedder,
-            passage_texts,
-            dimension,
-            _stage(progress, "embedding passages", report.passages_embedded, passages_total),
-        )
-        sentence_vectors = _encode(
-            embedder,
-            sentence_texts,
-            dimension,
-            _stage(progress, "embedding sentences", report.sentences_embedded, sentences_total),
-        )
 
-        store = index.store
-        with store.transaction():
-            replaced = [known[state.path] for _, _, state in batch if state.path in known]
-            for record in [*(todo.deleted if number == 0 else []), *replaced]:
-                index.delete_document(record.id)
-            passage_ids: list[int] = []
-            sentence_ids: list[int] = []
-            for document, digest, state in batch:
-                added = store.add_document(document, digest, state.size, state.mtime_ns)
-                passage_ids += added.passage_ids
-                sentence_ids += added.sentence_ids
-                (report.updated if state.path in known else report.added).append(state.path)
-            for record, state in touched if number == 0 else []:
-                store.touch_document(record.id, state.size, state.mtime_ns)
-            index.passage_vectors.add(passage_ids, passage_vectors)
-            index.sentence_vectors.add(sentence_ids, sentence_vectors)
-            index.commit()
-        report.passages_embedded += len(passage_texts)
-        report.sentences_embedded += len(sentence_texts)
-        if each or not always_publish:
-            index.publish()
-        else:  # an unpublished rebuild reads only its newest files: drop the ones before
-            index.drop_unused_files()
-    if always_publish and not each:
-        index.publish()
-    report.unchanged += len(touched)
-    return report
+def _embed(
+    batch: list[Parsed],
+    embedder: Embedder,
+    dimension: int,
+    report: Report,
+    totals: tuple[int, int],
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The passage and sentence vectors of a batch, with progress counted over the update."""
+    passages = [_passage_input(document, p) for document, _, _ in batch for p in document.passages]
+    sentences = [
+        sentence.text
+        for document, _, _ in batch
+        for passage in document.passages
+        for sentence in passage.sentences
+    ]
+    return (
+        _encode(
+            embedder,
+            passages,
+            dimension,
+            _stage(progress, "embedding passages", report.passages_embedded, totals[0]),
+        ),
+        _encode(
+            embedder,
+            sentences,
+            dimension,
+            _stage(progress, "embedding sentences", report.sentences_embedded, totals[1]),
+        ),
+    )
+
+
+def _add(index: Index, batch: list[Parsed], vectors: tuple[np.ndarray, np.ndarray]) -> None:
+    """Store a batch's documents and their vectors; call inside a store transaction."""
+    passage_ids: list[int] = []
+    sentence_ids: list[int] = []
+    for document, digest, state in batch:
+        added = index.store.add_document(document, digest, state.size, state.mtime_ns)
+        passage_ids += added.passage_ids
+        sentence_ids += added.sentence_ids
+    index.passage_vectors.add(passage_ids, vectors[0])
+    index.sentence_vectors.add(sentence_ids, vectors[1])
 
 
 def _encode(
@@ -340,12 +425,10 @@ def unreadable_notes(todo: Plan) -> list[tuple[str, str]]:
     ]
 
 
-def _batches(
-    parsed: list[tuple[Document, str, FileState]],
-) -> Iterator[list[tuple[Document, str, FileState]]]:
+def _batches(parsed: list[Parsed]) -> Iterator[list[Parsed]]:
     """Whole files, about ``COMMIT_EVERY`` passages at a time; one empty batch if none, which
     still commits deletions and new timestamps."""
-    batch: list[tuple[Document, str, FileState]] = []
+    batch: list[Parsed] = []
     size = 0
     for item in parsed:
         batch.append(item)

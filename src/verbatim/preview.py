@@ -7,7 +7,7 @@ from pathlib import Path
 
 from verbatim.errors import IndexMissingError
 from verbatim.index import Index
-from verbatim.indexer import plan, unreadable_notes
+from verbatim.indexer import check_corpus_of, plan, unreadable_notes
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
@@ -40,6 +40,8 @@ def preview(
         manifest, known = Index.documents_in(directory)
     except IndexMissingError:
         manifest, known, result.rebuild = None, {}, "there is no index yet"
+    if manifest is not None and not rebuild:
+        check_corpus_of(manifest, directory, corpus)  # the update itself would refuse
     if manifest is not None and rebuild:
         known, result.rebuild = {}, "--rebuild was given"
     elif manifest is not None and manifest.model_fingerprint != model_fingerprint:

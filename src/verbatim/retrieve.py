@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from verbatim.index import Index
 from verbatim.lexical import query_terms
 from verbatim.store import PassageRecord, SentenceRecord
+from verbatim.vectors import VectorIndex
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,13 +64,9 @@ class Retriever:
         sentence_bm25 = index.lexical.search("sentences", terms, LEXICAL_SCORED)
         passage_bm25 = index.lexical.search("passages", terms, LEXICAL_SCORED)
         vector, dense_sentences, dense_passages = dense.result()
-        lexical_sentences = sentence_bm25[:LEXICAL_SENTENCES]
-        lexical_passages = passage_bm25[:LEXICAL_PASSAGES]
-
-        expanded = _interleave(
-            [i for i, _ in dense_passages], [i for i, _ in lexical_passages], PASSAGES_EXPANDED
-        )
-        sentence_ids = {i for i, _ in dense_sentences} | {i for i, _ in lexical_sentences}
+        lexical_passages = [i for i, _ in passage_bm25[:LEXICAL_PASSAGES]]
+        expanded = _interleave([i for i, _ in dense_passages], lexical_passages, PASSAGES_EXPANDED)
+        sentence_ids = {i for i, _ in dense_sentences + sentence_bm25[:LEXICAL_SENTENCES]}
         sentences = store.sentences(sentence_ids)
         for record in store.sentences_of_passages(expanded):
             sentences[record.id] = record
@@ -85,20 +82,8 @@ class Retriever:
             {n.id for n in (*previous.values(), *following.values())} - sentences.keys()
         )
         passage_ids_list = list(passages)
-        cosines = dict(
-            zip(
-                sentence_ids_list + neighbour_ids,
-                index.sentence_vectors.vectors(sentence_ids_list + neighbour_ids) @ vector,
-                strict=True,
-            )
-        )
-        passage_cos = dict(
-            zip(
-                passage_ids_list,
-                index.passage_vectors.vectors(passage_ids_list) @ vector,
-                strict=True,
-            )
-        )
+        cosines = _cosines(index.sentence_vectors, sentence_ids_list + neighbour_ids, vector)
+        passage_cos = _cosines(index.passage_vectors, passage_ids_list, vector)
         sentence_lexical = _normalised(sentence_bm25)
         passage_lexical = _normalised(passage_bm25)
         return [
@@ -176,3 +161,8 @@ def _normalised(hits: list[tuple[int, float]]) -> dict[int, float]:
     """Scores divided by the best one, so they fall in [0, 1] whatever the corpus."""
     best = max((score for _, score in hits), default=0.0)
     return {i: score / best for i, score in hits} if best > 0 else {}
+
+
+def _cosines(vectors: VectorIndex, ids: list[int], vector: np.ndarray) -> dict[int, float]:
+    """Each of ``ids`` with its vector's cosine to ``vector`` (all unit vectors)."""
+    return dict(zip(ids, (vectors.vectors(ids) @ vector).tolist(), strict=True))

@@ -31,7 +31,6 @@ from verbatim import indexer
 from verbatim.assistant import Assistant
 from verbatim.client import MAX_LINE, PROTOCOL, identity, socket_path
 from verbatim.errors import VerbatimError
-from verbatim.index import MANIFEST
 
 DEFAULT_IDLE_SECONDS = 900.0
 # Without a watch on the corpus, how long a look at it (sizes and times of every file) stays
@@ -65,7 +64,7 @@ class Server:
         self._lock = threading.Lock()  # one question at a time uses the assistant
         self._active = 0  # open connections
         self._last_seen = time.monotonic()
-        self._opened: tuple[Any, ...] | None = None  # (manifest stat, generation) when opened
+        self._opened: tuple[Any, ...] | None = None  # what the last question was answered from
         self._reopen_if_updated()  # opens the index now, not at the first question
 
     # -- answering -------------------------------------------------------------------------
@@ -130,20 +129,13 @@ class Server:
         self._stop_watching.set()
 
     def _reopen_if_updated(self) -> None:
-        """Close the index when `verbatim index` changed it since it was opened, so that the
-        next question opens the new one."""
-        directory = self.assistant.settings.index
-        try:
-            stat = os.stat(directory / MANIFEST)
-        except OSError:
-            stat = None  # no index (any more): opening it will say so
-        seen = None if stat is None else (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if self._opened == (seen, self.assistant.index.generation):
-            return
-        self.assistant.close()
-        self._opened = (seen, self.assistant.index.generation)
-        self._fresh_at = -math.inf  # look at the corpus again for the new index
-        self._changed.set()
+        """Open the index `verbatim index` published or committed since the last question
+        (:meth:`Assistant.answering_from`), and then look at the corpus again for it."""
+        state = self.assistant.answering_from(opening=True)
+        if state != self._opened:
+            self._opened = state
+            self._fresh_at = -math.inf
+            self._changed.set()
 
     # -- the socket ------------------------------------------------------------------------
     def serve_forever(self, ready: IO[str] | None = None) -> None:

@@ -1,4 +1,6 @@
-"""The SQLite store: documents, passages, sentences, their full-text index and metadata."""
+"""The SQLite store: documents, passages, sentences and metadata (the generation and which vector
+and lexical files make it). The lexical index lives in segment files (lexical.py), no longer in
+SQLite FTS5 tables, which a migration drops."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verbatim.errors import IndexDamagedError
+from verbatim.errors import REBUILD, IndexDamagedError
 from verbatim.types import Document
 
 # Applied in order when a store opens; PRAGMA user_version records how many have run.
@@ -160,7 +162,7 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as error:
             raise IndexDamagedError(
-                f"the index database {path} is unreadable ({error}): run `verbatim index --rebuild`"
+                f"the index database {path} is unreadable ({error}): {REBUILD}"
             ) from error
 
     def _migrate(self) -> None:

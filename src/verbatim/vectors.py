@@ -5,8 +5,8 @@ index becomes an inverted file of half-precision vectors (IVF-SQfp16), which a s
 holds memory-mapped when opened; ``benchmarks/scale.py`` measures both kinds at 100k and 1M
 vectors and justifies the threshold and ``NPROBE``.
 
-FAISS and numpy are imported on first use (together ~0.35 s), so commands that never touch
-vectors, such as `verbatim status`, start fast.
+FAISS and numpy are imported on first use (import faiss alone takes ~0.25 s), so commands that
+never touch vectors, such as `verbatim status`, start fast.
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verbatim.atomic import write_file
-from verbatim.errors import IndexDamagedError
+from verbatim.errors import REBUILD, IndexDamagedError
 
 if TYPE_CHECKING:
     import numpy as np
 
 
-# Below this, exact search costs at most ~6 ms a query on a quiet machine and is exact; above
-# it, a flat index spends a quarter of the 50 ms a warm answer may take (12 ms at 100k) where
-# IVF at NPROBE takes 3 ms with recall@10 0.98 (benchmarks/scale.py). The lists are trained again
-# each time the index outgrows them fourfold, so a large index is never served by lists trained
-# on a small one (at 1M: exact p95 193 ms against 9.8 ms for IVF, recall@10 0.999).
+# Up to this many vectors search is exact, at a few ms a query. Exact search grows with the index
+# (p95 6.1 ms at 100k, 13 ms at 200k, 57 ms at 1M) where IVF at NPROBE stays at 2-4 ms, with
+# recall@10 0.978 at 100k and 0.999 at 1M (benchmarks/scale.py, measured 2026-11-23). The lists
+# are trained again each time the index outgrows them fourfold, so a large index is never served
+# by lists trained on a small one.
 APPROXIMATE_FROM = 50_000
 NPROBE = 32  # recall@10 0.98-1.00 from 50k to 1M; 16 gives 0.96-0.98 and 8 gives 0.94-0.96
 REWRITE_SHARE = 0.25  # changes above this share of the vectors last written whole are written whole
@@ -216,9 +216,7 @@ def _read(path: Path, flags: int) -> Any:
     try:
         return _faiss().read_index(str(path), flags)
     except RuntimeError as error:
-        raise IndexDamagedError(
-            f"the vector file {path.name} is unreadable: run `verbatim index --rebuild`"
-        ) from error
+        raise IndexDamagedError(f"the vector file {path.name} is unreadable: {REBUILD}") from error
 
 
 def _is_approximate(index: Any) -> bool:

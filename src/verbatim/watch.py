@@ -8,7 +8,7 @@ from pathlib import Path
 
 from verbatim import indexer
 from verbatim.config import Settings
-from verbatim.ingest.files import check_corpus
+from verbatim.ingest.files import check_corpus, passed_over
 
 # watchfiles gathers changes until none came for STEP_MS (at most DEBOUNCE_MS), so saving a file
 # in several writes, or copying a folder, is one update rather than many.
@@ -27,7 +27,8 @@ def corpus_changes(
     step_ms: int = STEP_MS,
 ) -> Iterator[set[Path]]:
     """Yield the paths that changed each time the corpus settles after changes, until ``stop``
-    is set (or ctrl+c). Hidden files, editor leftovers and the index's own files are ignored.
+    is set (or ctrl+c). What the index passes over (:func:`passed_over`) and the index's own
+    files are ignored.
 
     The first set comes once the watch is set up, empty if nothing changed: a change made
     while the operating system's watch was being set up is not seen by it, so a caller that
@@ -35,17 +36,17 @@ def corpus_changes(
     from watchfiles import watch
 
     check_corpus(corpus)  # a missing corpus is a clear error, not a watch on nothing
-    index = index.resolve()
+    corpus, index = corpus.absolute(), index.resolve()
 
     def wanted(_change: object, path: str) -> bool:
-        resolved = Path(path).resolve()
-        name = resolved.name
-        return not (
-            name.startswith((".", "#"))
-            or name.endswith(("~", "#"))
-            or resolved == index
-            or index in resolved.parents
-        )
+        changed = Path(path)
+        resolved = changed.resolve()
+        if resolved == index or index in resolved.parents:
+            return False
+        try:
+            return passed_over(changed.relative_to(corpus)) is None
+        except ValueError:  # not under the corpus as named: judged by its name alone
+            return passed_over(Path(changed.name)) is None
 
     set_up = False
     for changes in watch(

@@ -8,8 +8,9 @@ from pathlib import PurePosixPath
 
 from verbatim.errors import UnreadableFileError
 from verbatim.ingest.chunk import Unit, chunk
+from verbatim.ingest.decoding import read_text
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import check_corpus, discover, read_text
+from verbatim.ingest.files import check_corpus, discover
 from verbatim.ingest.loaders import load
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
 from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title

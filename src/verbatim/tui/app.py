@@ -19,11 +19,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from verbatim.allocator import warm_for_many_questions
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.errors import (
     IndexBusyError,
     IndexDamagedError,
+    ModelError,
     RebuildRequiredError,
     VerbatimError,
 )
@@ -122,7 +124,7 @@ class VerbatimApp(App[None]):
                 else:
                     self.assistant.ensure_index(progress=self._progress)
                 self.call_from_thread(status_bar.show_message, "Loading the model…")
-                self.assistant.warm_up()
+                warm_for_many_questions(self.assistant)
                 status = self.assistant.status()
             self._rebuild_next, self._problem = False, None
             self.call_from_thread(status_bar.show_status, status, self._model_name())
@@ -276,7 +278,11 @@ class VerbatimApp(App[None]):
 
     def _model_name(self) -> str:
         model = self.assistant.embedder.model_path
-        return "all-MiniLM-L6-v2" if model == packaged_model_path().resolve() else model.name
+        try:
+            packaged = packaged_model_path().resolve()
+        except ModelError:  # not installed: --model names the model in use
+            return model.name
+        return "all-MiniLM-L6-v2" if model == packaged else model.name
 
     # -- events ----------------------------------------------------------------------------
     @on(Input.Changed, "#question")

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from verbatim.ingest.decoding import read_text
 from verbatim.ingest.extracted import Extracted, LayoutBuilder
-from verbatim.ingest.files import read_text
 from verbatim.ingest.structure import BlockKind
 
 _DROPPED = (

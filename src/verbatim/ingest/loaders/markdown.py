@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verbatim.ingest.decoding import read_text
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import read_text
 from verbatim.ingest.structure import Block, BlockKind, Layout, Sections, with_title
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from verbatim.ingest.decoding import read_text
 from verbatim.ingest.extracted import Extracted
-from verbatim.ingest.files import read_text
 
 
 def sniff(head: bytes) -> bool:
