@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,12 +144,15 @@ def update(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    ingest: Ingest | None = None,
 ) -> Report:
     """Index new and changed files of ``corpus`` into ``directory`` and drop deleted ones.
 
     Without an index, or with ``rebuild``, a complete new index is built beside the current
-    one and swapped in at the end; the current index stays usable throughout.
+    one and swapped in at the end; the current index stays usable throughout. ``ingest`` reads
+    and embeds the new and changed files (default: in this process, with ``embedder``).
     """
+    ingest = ingest or local_ingest(embedder)
     started = time.perf_counter()
     check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
     index = None
@@ -161,7 +165,7 @@ def update(
     if index is not None:
         try:
             check_compatible(index.manifest, embedder)
-            report = _apply(corpus, index, embedder, progress)
+            report = _apply(corpus, index, ingest, progress)
         finally:
             index.close()
     else:
@@ -182,7 +186,7 @@ def update(
         # run keeps what it finished; a rebuild publishes only at the end, to keep the old index.
         fresh = not rebuild
         try:
-            report = _apply(corpus, index, embedder, progress, always_publish=True, each=fresh)
+            report = _apply(corpus, index, ingest, progress, always_publish=True, each=fresh)
         except BaseException:
             if fresh and index.generation > 0:
                 index.close()
@@ -225,10 +229,104 @@ def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     return None
 
 
+@dataclass(slots=True)
+class Job:
+    """What an ingest engine is asked for: read, parse and embed ``candidates`` (new files and
+    files whose size or time changed) of ``corpus``, in that order."""
+
+    corpus: Path
+    candidates: list[FileState]
+    known: dict[str, DocumentRecord]
+    dimension: int
+    report: Report  # files that cannot be read are added to its ``skipped``
+    progress: Progress | None
+
+
+@dataclass(slots=True)
+class Embedded:
+    """One commit's worth of work: whole parsed files with the vectors of their passages and
+    sentences (in document order), and files whose content proved unchanged."""
+
+    documents: list[tuple[Document, str, FileState]]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    touched: list[tuple[DocumentRecord, FileState]] = field(default_factory=list)
+
+
+# An ingest engine: this process (:func:`local_ingest`) or a Ray cluster (verbatim.distributed).
+# It yields at least one batch, each of about ``COMMIT_EVERY`` passages, the files in the order of
+# ``Job.candidates``.
+Ingest = Callable[[Job], Iterator[Embedded]]
+
+# What reading one file came to: its document and digest, its record when only its timestamp
+# changed, or why it was skipped.
+Read = tuple[Document, str] | DocumentRecord | UnreadableFileError
+
+
+def read_file(corpus: Path, state: FileState, known: DocumentRecord | None) -> Read:
+    """Load, clean and split one corpus file, unless its content is what ``known`` holds."""
+    try:
+        extracted = load(corpus / state.path)
+    except UnreadableFileError as error:
+        return error
+    digest = content_digest(extracted)
+    if known is not None and known.sha256 == digest:
+        return known  # same content, new timestamp
+    return parse_extracted(state.path, extracted), digest
+
+
+def texts_of(documents: Iterable[Document]) -> tuple[list[str], list[str]]:
+    """What the model reads for the passages and for the sentences of ``documents``."""
+    documents = list(documents)
+    passages = [_passage_input(d, p) for d in documents for p in d.passages]
+    sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
+    return passages, sentences
+
+
+def local_ingest(embedder: Embedder) -> Ingest:
+    """Read and embed in this process."""
+
+    def run(job: Job) -> Iterator[Embedded]:
+        parsed: list[tuple[Document, str, FileState]] = []
+        touched: list[tuple[DocumentRecord, FileState]] = []
+        for number, state in enumerate(job.candidates, start=1):
+            if job.progress:
+                job.progress("reading", number, len(job.candidates))
+            read = read_file(job.corpus, state, job.known.get(state.path))
+            if isinstance(read, UnreadableFileError):
+                job.report.skipped.append((state.path, str(read)))
+            elif isinstance(read, DocumentRecord):
+                touched.append((read, state))
+            else:
+                parsed.append((*read, state))
+        passages_total = sum(len(document.passages) for document, _, _ in parsed)
+        sentences_total = sum(len(p.sentences) for d, _, _ in parsed for p in d.passages)
+        passages_done = sentences_done = 0
+        for number, batch in enumerate(_batches(parsed)):
+            passage_texts, sentence_texts = texts_of(document for document, _, _ in batch)
+            passage_vectors = _encode(
+                embedder,
+                passage_texts,
+                job.dimension,
+                _stage(job.progress, "embedding passages", passages_done, passages_total),
+            )
+            sentence_vectors = _encode(
+                embedder,
+                sentence_texts,
+                job.dimension,
+                _stage(job.progress, "embedding sentences", sentences_done, sentences_total),
+            )
+            passages_done += len(passage_texts)
+            sentences_done += len(sentence_texts)
+            yield Embedded(batch, passage_vectors, sentence_vectors, touched if number == 0 else [])
+
+    return run
+
+
 def _apply(
     corpus: Path,
     index: Index,
-    embedder: Embedder,
+    ingest: Ingest,
     progress: Progress | None,
     always_publish: bool = False,
     each: bool = False,
@@ -237,54 +335,20 @@ def _apply(
     todo = plan(corpus, known)
     report = Report(unchanged=todo.unchanged, removed=[r.path for r in todo.deleted])
     report.skipped += unreadable_notes(todo)
-    parsed: list[tuple[Document, str, FileState]] = []
-    touched: list[tuple[DocumentRecord, FileState]] = []
-    candidates = todo.new + todo.changed
-    for number, state in enumerate(candidates, start=1):
-        if progress:
-            progress("reading", number, len(candidates))
-        try:
-            extracted = load(corpus / state.path)
-        except UnreadableFileError as error:
-            report.skipped.append((state.path, str(error)))
-            continue
-        digest = content_digest(extracted)
-        record = known.get(state.path)
-        if record is not None and record.sha256 == digest:
-            touched.append((record, state))  # same content, new timestamp
-            continue
-        parsed.append((parse_extracted(state.path, extracted), digest, state))
-    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
+    job = Job(corpus, todo.new + todo.changed, known, index.manifest.dimension, report, progress)
+    batches = ingest(job)
+    first = next(batches)
+    if not (
+        first.documents
+        or first.touched
+        or todo.deleted
+        or always_publish
+        or not index.is_published()
+    ):
         return report
 
-    passages_total = sum(len(document.passages) for document, _, _ in parsed)
-    sentences_total = sum(len(p.sentences) for document, _, _ in parsed for p in document.passages)
-    for number, batch in enumerate(_batches(parsed)):
-        passage_texts = [
-            _passage_input(document, passage)
-            for document, _, _ in batch
-            for passage in document.passages
-        ]
-        sentence_texts = [
-            sentence.text
-            for document, _, _ in batch
-            for passage in document.passages
-            for sentence in passage.sentences
-        ]
-        dimension = index.manifest.dimension
-        passage_vectors = _encode(
-            embedder,
-            passage_texts,
-            dimension,
-            _stage(progress, "embedding passages", report.passages_embedded, passages_total),
-        )
-        sentence_vectors = _encode(
-            embedder,
-            sentence_texts,
-            dimension,
-            _stage(progress, "embedding sentences", report.sentences_embedded, sentences_total),
-        )
-
+    for number, embedded in enumerate(itertools.chain([first], batches)):
+        batch = embedded.documents
         store = index.store
         with store.transaction():
             replaced = [known[state.path] for _, _, state in batch if state.path in known]
@@ -297,20 +361,20 @@ def _apply(
                 passage_ids += added.passage_ids
                 sentence_ids += added.sentence_ids
                 (report.updated if state.path in known else report.added).append(state.path)
-            for record, state in touched if number == 0 else []:
+            for record, state in embedded.touched:
                 store.touch_document(record.id, state.size, state.mtime_ns)
-            index.passage_vectors.add(passage_ids, passage_vectors)
-            index.sentence_vectors.add(sentence_ids, sentence_vectors)
+            index.passage_vectors.add(passage_ids, embedded.passage_vectors)
+            index.sentence_vectors.add(sentence_ids, embedded.sentence_vectors)
             index.commit()
-        report.passages_embedded += len(passage_texts)
-        report.sentences_embedded += len(sentence_texts)
+        report.passages_embedded += len(passage_ids)
+        report.sentences_embedded += len(sentence_ids)
+        report.unchanged += len(embedded.touched)
         if each or not always_publish:
             index.publish()
         else:  # an unpublished rebuild reads only its newest files: drop the ones before
             index.drop_unused_files()
     if always_publish and not each:
         index.publish()
-    report.unchanged += len(touched)
     return report
 
 
