@@ -30,7 +30,8 @@ from verbatim.types import Document, Passage
 if TYPE_CHECKING:
     import numpy as np
 
-# progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences".
+# progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences";
+# on a Ray cluster (verbatim.distributed), "reading and embedding files".
 Progress = Callable[[str, int, int], None]
 
 # Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
