@@ -191,12 +191,11 @@ class RayIngest:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # the local path's order, and ids
         context.enable_progress_bars = False
-        known = {path: pickle.dumps(record) for path, record in job.known.items()}
         items = [
             {
                 "path": state.path,
                 "state": pickle.dumps(state),
-                "known": known.get(state.path, b""),
+                "known": pickle.dumps(job.known[state.path]) if state.path in job.known else b"",
             }
             for state in job.candidates
         ]
