@@ -92,7 +92,7 @@ class RayIngest:
         # Ray's own logs stay in its session folder: the run prints Verbatim's progress only.
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
         for name in ("ray", "ray.data"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).setLevel(logging.ERROR)
         try:
             ray.init(
                 address=self.options.address,
@@ -187,7 +187,7 @@ class RayIngest:
         """The Ray Data pipeline: files in, one row per file out, in the order given."""
         import ray.data
 
-        logging.getLogger("ray.data").setLevel(logging.WARNING)  # its own logs stay in its folder
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # its own logs stay in its folder
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True  # the local path's order, and ids
         context.enable_progress_bars = False
