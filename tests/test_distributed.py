@@ -135,7 +135,9 @@ class Cluster:
             stderr=subprocess.STDOUT,
         )
         self._wait_for(lambda: self._started("worker.log"))
-        assert self._nodes() == 2
+        if self._nodes() != 2:
+            self.stop()
+            raise RuntimeError("the second Ray node did not join the head")
 
     def _started(self, log: str) -> bool:
         return "Ray runtime started" in (Path(self.folder) / log).read_text(errors="replace")
