@@ -11,7 +11,14 @@ import pytest
 import watchfiles
 
 from verbatim.assistant import Assistant
-from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings, packaged_model_path
+from verbatim.config import (
+    CORPUS_ENV,
+    INDEX_ENV,
+    MODEL_ENV,
+    RAY_ENV,
+    Settings,
+    packaged_model_path,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_CORPUS = REPO / "corpus"
@@ -24,7 +31,7 @@ MakeCorpus = Callable[[dict[str, str | bytes]], Path]
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's VERBATIM_* settings."""
-    for name in (CORPUS_ENV, INDEX_ENV, MODEL_ENV):
+    for name in (CORPUS_ENV, INDEX_ENV, MODEL_ENV, RAY_ENV):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verbatim import indexer, lock
 from verbatim.answer import answer_units, build_answers, confidence, models, rank
@@ -27,6 +28,9 @@ from verbatim.question_encoder import QuestionEncoder
 from verbatim.retrieve import Retriever
 from verbatim.types import Reply, Source
 
+if TYPE_CHECKING:
+    from verbatim.distributed import RayOptions
+
 DEFAULT_ANSWERS = 3
 MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
 
@@ -48,22 +52,46 @@ class Assistant:
 
     # -- the index -------------------------------------------------------------------------
     def update_index(
-        self, *, rebuild: bool = False, progress: indexer.Progress | None = None
+        self,
+        *,
+        rebuild: bool = False,
+        progress: indexer.Progress | None = None,
+        ray: RayOptions | None = None,
     ) -> indexer.Report:
-        """Bring the index in step with the corpus (or build it anew with ``rebuild``).
+        """Bring the index in step with the corpus (or build it anew with ``rebuild``), reading
+        and embedding on the Ray cluster of ``ray`` (or of the settings) if given.
 
-        Raises :class:`IndexBusyError` when another process is writing the index.
+        Raises :class:`IndexBusyError` when another process is writing the index, and
+        :class:`ClusterError`, before anything is changed, when the cluster cannot be reached.
         """
         self.close()
         self._question_encoder = None
-        with lock.writing(self.settings.index):
-            return indexer.update(
-                self.settings.corpus,
-                self.settings.index,
-                self.embedder,
-                rebuild=rebuild,
-                progress=progress,
-            )
+        if ray is None and self.settings.ray is not None:
+            from verbatim.distributed import RayOptions
+
+            ray = RayOptions(self.settings.ray)
+        if ray is None:
+            with lock.writing(self.settings.index):
+                return self._update(rebuild, progress, None)
+        from verbatim.distributed import RayIngest
+
+        with RayIngest(ray, self.embedder) as engine, lock.writing(self.settings.index):
+            return self._update(rebuild, progress, engine)
+
+    def _update(
+        self,
+        rebuild: bool,
+        progress: indexer.Progress | None,
+        ingest: indexer.Ingest | None,
+    ) -> indexer.Report:
+        return indexer.update(
+            self.settings.corpus,
+            self.settings.index,
+            self.embedder,
+            rebuild=rebuild,
+            progress=progress,
+            ingest=ingest,
+        )
 
     def ensure_index(self, progress: indexer.Progress | None = None) -> indexer.Report | None:
         """Build a missing index or update a stale one (and repair its question encoder);

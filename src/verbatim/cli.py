@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, Settings
+from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, RAY_ENV, Settings
 from verbatim.controls import escaped
 from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
@@ -148,14 +148,53 @@ def _print_summary(report: Report) -> None:
     "--dry-run", is_flag=True, help="List what would be added, re-embedded and removed only."
 )
 @click.option("--watch", is_flag=True, help="Then keep the index in step with the corpus.")
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="auto",
+    metavar="[ADDRESS]",
+    help=f"Read and embed on a Ray cluster: auto, host:port or ray://host:port "
+    f"[env {RAY_ENV}; needs pip install '.[ray]'].",
+)
+@click.option(
+    "--ray-actors",
+    type=click.IntRange(min=1),
+    help="With --ray: encoder actors [default: the cluster's CPUs / CPUs per actor].",
+)
+@click.option(
+    "--ray-cpus-per-actor",
+    type=click.IntRange(min=1),
+    help="With --ray: CPUs (torch threads) per actor [default: a node's CPUs, at most 4].",
+)
+@click.option(
+    "--ray-batch-size",
+    type=click.IntRange(min=1),
+    help="With --ray: files an actor reads and embeds at once [default: 4].",
+)
 @click.pass_context
-def index(ctx: click.Context, rebuild: bool, dry_run: bool, watch: bool) -> None:
+def index(
+    ctx: click.Context,
+    rebuild: bool,
+    dry_run: bool,
+    watch: bool,
+    ray_address: str | None,
+    ray_actors: int | None,
+    ray_cpus_per_actor: int | None,
+    ray_batch_size: int | None,
+) -> None:
     """Index the corpus (only new and changed files are embedded)."""
     assistant = _assistant(ctx)
     if dry_run:
         _print_preview(assistant, rebuild)
         return
-    _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine()))
+    ray = None
+    address = ray_address or assistant.settings.ray
+    if address and address.strip() not in ("", "local"):
+        from verbatim.distributed import RayOptions
+
+        ray = RayOptions(address.strip(), ray_actors, ray_cpus_per_actor, ray_batch_size)
+    _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine(), ray=ray))
     if watch:
         _watch(assistant)
 

@@ -12,6 +12,7 @@ from verbatim.errors import ModelError
 CORPUS_ENV = "VERBATIM_CORPUS"
 INDEX_ENV = "VERBATIM_INDEX"
 MODEL_ENV = "VERBATIM_MODEL"
+RAY_ENV = "VERBATIM_RAY"  # a Ray cluster to index on (`auto`, `host:port`, `ray://...`)
 
 
 def packaged_model_path() -> Path:
@@ -30,6 +31,7 @@ class Settings:
     corpus: Path
     index: Path
     model: Path
+    ray: str | None = None  # where `verbatim index` reads and embeds; None: this process
 
     @classmethod
     def resolve(
@@ -37,9 +39,16 @@ class Settings:
         corpus: str | Path | None = None,
         index: str | Path | None = None,
         model: str | Path | None = None,
+        ray: str | None = None,
     ) -> Settings:
         """Explicit values first, then the VERBATIM_* environment variables, then defaults."""
         corpus = corpus or os.environ.get(CORPUS_ENV) or "corpus"
         index = index or os.environ.get(INDEX_ENV) or "embeddings"
         model = model or os.environ.get(MODEL_ENV) or packaged_model_path()
-        return cls(Path(corpus).expanduser(), Path(index).expanduser(), Path(model).expanduser())
+        ray = ray or os.environ.get(RAY_ENV) or None
+        return cls(
+            Path(corpus).expanduser(),
+            Path(index).expanduser(),
+            Path(model).expanduser(),
+            ray if ray and ray.strip() not in ("", "local") else None,
+        )

@@ -48,3 +48,7 @@ class IndexBusyError(VerbatimError):
 class UnreadableFileError(Exception):
     """One corpus file cannot be read (or is too large to); it is skipped with this reason and
     the rest of the corpus is indexed."""
+
+
+class ClusterError(VerbatimError):
+    """The Ray cluster asked for cannot be reached or used."""

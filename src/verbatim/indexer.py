@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,8 @@ from verbatim.types import Document, Passage
 if TYPE_CHECKING:
     import numpy as np
 
-# progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences".
+# progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences";
+# on a Ray cluster (verbatim.distributed), "reading and embedding files".
 Progress = Callable[[str, int, int], None]
 
 # Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
@@ -167,19 +169,22 @@ def update(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    ingest: Ingest | None = None,
 ) -> Report:
     """Index new and changed files of ``corpus`` into ``directory`` and drop deleted ones.
 
     Without an index, or with ``rebuild``, a complete new index is built beside the current
-    one and swapped in at the end; the current index stays usable throughout.
+    one and swapped in at the end; the current index stays usable throughout. ``ingest`` reads
+    and embeds the new and changed files (default: in this process, with ``embedder``).
     """
+    ingest = ingest or local_ingest(embedder)
     started = time.perf_counter()
     check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
     index = None if rebuild else _open_current(directory)
     if index is not None:
-        report = _update_in_place(corpus, index, embedder, progress)
+        report = _update_in_place(corpus, index, embedder, ingest, progress)
     else:
-        report = _build(corpus, directory, embedder, progress, keep_current=rebuild)
+        report = _build(corpus, directory, embedder, ingest, progress, keep_current=rebuild)
     if not (report.added or report.updated or report.unchanged):
         from verbatim.ingest.loaders import SUPPORTED_SUFFIXES
 
@@ -204,7 +209,7 @@ def _open_current(directory: Path) -> Index | None:
 
 
 def _update_in_place(
-    corpus: Path, index: Index, embedder: Embedder, progress: Progress | None
+    corpus: Path, index: Index, embedder: Embedder, ingest: Ingest, progress: Progress | None
 ) -> Report:
     """Bring an open index in step with ``corpus``, then close it."""
     try:
@@ -212,7 +217,7 @@ def _update_in_place(
         if not index.manifest.corpus:  # built before the corpus was recorded: this one
             index.manifest = index.manifest.for_corpus(corpus, index.directory)
             index.manifest.write(index.directory)
-        return _apply(corpus, index, embedder, progress)
+        return _apply(corpus, index, ingest, progress)
     finally:
         index.close()
 
@@ -221,6 +226,7 @@ def _build(
     corpus: Path,
     directory: Path,
     embedder: Embedder,
+    ingest: Ingest,
     progress: Progress | None,
     keep_current: bool,
 ) -> Report:
@@ -244,7 +250,7 @@ def _build(
     )
     each = not keep_current
     try:
-        report = _apply(corpus, index, embedder, progress, always_publish=True, each=each)
+        report = _apply(corpus, index, ingest, progress, always_publish=True, each=each)
     except BaseException:
         if each and index.generation > 0:
             index.close()
@@ -286,10 +292,104 @@ def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
 Parsed = tuple[Document, str, FileState]
 
 
+@dataclass(slots=True)
+class Job:
+    """What an ingest engine is asked for: read, parse and embed ``candidates`` (new files and
+    files whose size or time changed) of ``corpus``, in that order."""
+
+    corpus: Path
+    candidates: list[FileState]
+    known: dict[str, DocumentRecord]
+    dimension: int
+    report: Report  # files that cannot be read are added to its ``skipped``
+    progress: Progress | None
+
+
+@dataclass(slots=True)
+class Embedded:
+    """One commit's worth of work: whole parsed files with the vectors of their passages and
+    sentences (in document order), and files whose content proved unchanged."""
+
+    documents: list[Parsed]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    touched: list[tuple[DocumentRecord, FileState]] = field(default_factory=list)
+
+
+# An ingest engine: this process (:func:`local_ingest`) or a Ray cluster (verbatim.distributed).
+# It yields at least one batch, each of about ``COMMIT_EVERY`` passages, the files in the order of
+# ``Job.candidates``.
+Ingest = Callable[[Job], Iterator[Embedded]]
+
+# What reading one file came to: its document and digest, its record when only its timestamp
+# changed, or why it was skipped.
+Read = tuple[Document, str] | DocumentRecord | UnreadableFileError
+
+
+def read_file(corpus: Path, state: FileState, known: DocumentRecord | None) -> Read:
+    """Load, clean and split one corpus file, unless its content is what ``known`` holds."""
+    try:
+        extracted = load(corpus / state.path)
+    except UnreadableFileError as error:
+        return error
+    digest = content_digest(extracted)
+    if known is not None and known.sha256 == digest:
+        return known  # same content, new timestamp
+    return parse_extracted(state.path, extracted), digest
+
+
+def texts_of(documents: Iterable[Document]) -> tuple[list[str], list[str]]:
+    """What the model reads for the passages and for the sentences of ``documents``."""
+    documents = list(documents)
+    passages = [_passage_input(d, p) for d in documents for p in d.passages]
+    sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
+    return passages, sentences
+
+
+def local_ingest(embedder: Embedder) -> Ingest:
+    """Read and embed in this process."""
+
+    def run(job: Job) -> Iterator[Embedded]:
+        parsed: list[Parsed] = []
+        touched: list[tuple[DocumentRecord, FileState]] = []
+        for number, state in enumerate(job.candidates, start=1):
+            if job.progress:
+                job.progress("reading", number, len(job.candidates))
+            read = read_file(job.corpus, state, job.known.get(state.path))
+            if isinstance(read, UnreadableFileError):
+                job.report.skipped.append((state.path, str(read)))
+            elif isinstance(read, DocumentRecord):
+                touched.append((read, state))
+            else:
+                parsed.append((*read, state))
+        passages_total = sum(len(document.passages) for document, _, _ in parsed)
+        sentences_total = sum(len(p.sentences) for d, _, _ in parsed for p in d.passages)
+        passages_done = sentences_done = 0
+        for number, batch in enumerate(_batches(parsed)):
+            passage_texts, sentence_texts = texts_of(document for document, _, _ in batch)
+            passage_vectors = _encode(
+                embedder,
+                passage_texts,
+                job.dimension,
+                _stage(job.progress, "embedding passages", passages_done, passages_total),
+            )
+            sentence_vectors = _encode(
+                embedder,
+                sentence_texts,
+                job.dimension,
+                _stage(job.progress, "embedding sentences", sentences_done, sentences_total),
+            )
+            passages_done += len(passage_texts)
+            sentences_done += len(sentence_texts)
+            yield Embedded(batch, passage_vectors, sentence_vectors, touched if number == 0 else [])
+
+    return run
+
+
 def _apply(
     corpus: Path,
     index: Index,
-    embedder: Embedder,
+    ingest: Ingest,
     progress: Progress | None,
     always_publish: bool = False,
     each: bool = False,
@@ -301,96 +401,40 @@ def _apply(
     todo = plan(corpus, known)
     report = Report(unchanged=todo.unchanged, removed=[r.path for r in todo.deleted])
     report.skipped += unreadable_notes(todo)
-    parsed, touched = _read(corpus, todo.new + todo.changed, known, report, progress)
-    if not (parsed or todo.deleted or touched or always_publish or not index.is_published()):
+    job = Job(corpus, todo.new + todo.changed, known, index.manifest.dimension, report, progress)
+    batches = ingest(job)
+    first = next(batches)
+    if not (
+        first.documents
+        or first.touched
+        or todo.deleted
+        or always_publish
+        or not index.is_published()
+    ):
         return report
 
-    totals = (
-        sum(len(document.passages) for document, _, _ in parsed),
-        sum(len(p.sentences) for document, _, _ in parsed for p in document.passages),
-    )
-    for number, batch in enumerate(_batches(parsed)):
-        vectors = _embed(batch, embedder, index.manifest.dimension, report, totals, progress)
+    for number, embedded in enumerate(itertools.chain([first], batches)):
+        batch = embedded.documents
         replaced = [known[state.path] for _, _, state in batch if state.path in known]
         with index.store.transaction():
             for record in [*(todo.deleted if number == 0 else []), *replaced]:
                 index.delete_document(record.id)
-            _add(index, batch, vectors)
-            for record, state in touched if number == 0 else []:
+            _add(index, batch, (embedded.passage_vectors, embedded.sentence_vectors))
+            for record, state in embedded.touched:
                 index.store.touch_document(record.id, state.size, state.mtime_ns)
             index.commit()
         for _, _, state in batch:
             (report.updated if state.path in known else report.added).append(state.path)
-        report.passages_embedded += len(vectors[0])
-        report.sentences_embedded += len(vectors[1])
+        report.passages_embedded += len(embedded.passage_vectors)
+        report.sentences_embedded += len(embedded.sentence_vectors)
+        report.unchanged += len(embedded.touched)
         if each or not always_publish:
             index.publish()
         else:  # an unpublished rebuild reads only its newest files: drop the ones before
             index.drop_unused_files()
     if always_publish and not each:
         index.publish()
-    report.unchanged += len(touched)
     return report
-
-
-def _read(
-    corpus: Path,
-    candidates: list[FileState],
-    known: dict[str, DocumentRecord],
-    report: Report,
-    progress: Progress | None,
-) -> tuple[list[Parsed], list[tuple[DocumentRecord, FileState]]]:
-    """The files to embed, and the indexed ones whose content is unchanged under a new size or
-    time; unreadable files go into ``report.skipped``."""
-    parsed: list[Parsed] = []
-    touched: list[tuple[DocumentRecord, FileState]] = []
-    for number, state in enumerate(candidates, start=1):
-        if progress:
-            progress("reading", number, len(candidates))
-        try:
-            extracted = load(corpus / state.path)
-        except UnreadableFileError as error:
-            report.skipped.append((state.path, str(error)))
-            continue
-        digest = content_digest(extracted)
-        record = known.get(state.path)
-        if record is not None and record.sha256 == digest:
-            touched.append((record, state))  # same content, new timestamp
-            continue
-        parsed.append((parse_extracted(state.path, extracted), digest, state))
-    return parsed, touched
-
-
-def _embed(
-    batch: list[Parsed],
-    embedder: Embedder,
-    dimension: int,
-    report: Report,
-    totals: tuple[int, int],
-    progress: Progress | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The passage and sentence vectors of a batch, with progress counted over the update."""
-    passages = [_passage_input(document, p) for document, _, _ in batch for p in document.passages]
-    sentences = [
-        sentence.text
-        for document, _, _ in batch
-        for passage in document.passages
-        for sentence in passage.sentences
-    ]
-    return (
-        _encode(
-            embedder,
-            passages,
-            dimension,
-            _stage(progress, "embedding passages", report.passages_embedded, totals[0]),
-        ),
-        _encode(
-            embedder,
-            sentences,
-            dimension,
-            _stage(progress, "embedding sentences", report.sentences_embedded, totals[1]),
-        ),
-    )
 
 
 def _add(index: Index, batch: list[Parsed], vectors: tuple[np.ndarray, np.ndarray]) -> None:
