@@ -9,8 +9,8 @@ driver's peak RSS is that process's own:
 
 - local: this process reads and embeds (torch on all cores);
 - Ray, 1 worker: a head with no CPUs (it only schedules) and one worker node with every core;
-  one encoder actor with as many torch threads;
-- Ray, 2 workers: the head and two worker nodes with half the cores each; two actors.
+  the default pool: one one-thread encoder actor per core;
+- Ray, 2 workers: the head and two worker nodes with half the cores each; one actor per core.
 
 On one machine the two workers share its cores, so 2 workers measure the engine's scaling
 overhead, not a speed-up; on N machines the rate adds up per machine (docs/scale.md).

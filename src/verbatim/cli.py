@@ -165,7 +165,7 @@ def _print_summary(report: Report) -> None:
 @click.option(
     "--ray-cpus-per-actor",
     type=click.IntRange(min=1),
-    help="With --ray: CPUs (torch threads) per actor [default: a node's CPUs, at most 4].",
+    help="With --ray: CPUs (torch threads) per actor [default: 1].",
 )
 @click.option(
     "--ray-batch-size",
