@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from verbatim.config import packaged_model_path
-from verbatim.embed import Embedder
-from verbatim.indexer import _passage_input
+from verbatim.index.embed import Embedder
+from verbatim.index.indexer import _passage_input
 from verbatim.ingest import discover, parse_document, read_text
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev"

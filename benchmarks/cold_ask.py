@@ -75,7 +75,7 @@ def naive_command(index: Path) -> list[str]:
 
 def start_server(places: list[str]) -> subprocess.Popen[bytes]:
     """`verbatim serve` in the background, returned once it accepts questions."""
-    from verbatim.client import is_serving
+    from verbatim.serve.client import is_serving
 
     server = subprocess.Popen([*CLI, *places, "serve"], stderr=subprocess.PIPE)
     while not is_serving(Path(places[3])):

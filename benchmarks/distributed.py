@@ -46,9 +46,9 @@ def make_corpus(folder: Path, copies: int) -> Path:
 
 def one_run(corpus: Path, index: Path, address: str | None) -> dict[str, float]:
     """Build the index once, in this process; what it took."""
-    from verbatim import indexer
     from verbatim.config import packaged_model_path
-    from verbatim.embed import Embedder
+    from verbatim.index import indexer
+    from verbatim.index.embed import Embedder
 
     indexer.prepare_question_encoder = lambda *_: None  # type: ignore[assignment]
     embedder = Embedder(packaged_model_path())
@@ -56,7 +56,7 @@ def one_run(corpus: Path, index: Path, address: str | None) -> dict[str, float]:
     if address is None:
         report = indexer.update(corpus, index, embedder, rebuild=True)
     else:
-        from verbatim.distributed import RayIngest, RayOptions
+        from verbatim.index.distributed import RayIngest, RayOptions
 
         with RayIngest(RayOptions(address), embedder) as engine:
             report = indexer.update(corpus, index, embedder, rebuild=True, ingest=engine)

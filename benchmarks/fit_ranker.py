@@ -8,12 +8,12 @@ corpus. Every figure printed is cross-validated by group: the questions are
 split into folds by their article or file, and each fold is scored by models fitted on the
 others, so no model sees the document it is scored on.
 
-- The ranker is linear over :mod:`verbatim.features`, fitted listwise: a softmax over each
+- The ranker is linear over :mod:`verbatim.answer.features`, fitted listwise: a softmax over each
   question's candidates that should put its mass on those whose answer (the sentence with the
-  one it leads in to or refers back to, :func:`verbatim.answer.unit_text`) holds a gold. A
+  one it leads in to or refers back to, :func:`verbatim.answer.rank.unit_text`) holds a gold. A
   realdocs question weighs ``--real-weight`` SQuAD questions, so that the 60 of them count
   beside the 1,047 of the even articles.
-- The answerability model reads the ranked list (:func:`verbatim.answer.answerability_row`) and
+- The answerability model reads the ranked list (:func:`verbatim.answer.rank.answerability_row`) and
   predicts whether the documents answer the question at all. Its negatives are the
   unanswerable questions, every answerable question asked again with its own article or file
   taken out of the candidates (as if the corpus did not have it), and SQuAD questions asked of
@@ -28,7 +28,7 @@ others, so no model sees the document it is scored on.
 
 Run from the repository root (indexes are built or reused under /tmp/verbatim-bench/quality):
 
-    .venv/bin/python benchmarks/fit_ranker.py [--write]   # --write updates src/verbatim/ranker.json
+    .venv/bin/python benchmarks/fit_ranker.py [--write]  # --write: src/verbatim/answer/ranker.json
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ import numpy as np
 from _domains import BUNDLED, REALDOCS, SQUAD, Domain, format_of
 from _split import fitting_articles
 
-from verbatim.answer import ANSWERABILITY_NAMES, Logistic, answerability_row, rank, unit_text
+from verbatim.answer.features import NAMES, features
+from verbatim.answer.rank import ANSWERABILITY_NAMES, Logistic, answerability_row, rank, unit_text
+from verbatim.answer.retrieve import Candidate, Retriever
 from verbatim.evaluate import Question, contains_answer
-from verbatim.features import NAMES, features
-from verbatim.lexical import LexicalIndex
-from verbatim.retrieve import Candidate, Retriever
+from verbatim.index.lexical import LexicalIndex
 
 LARGE_GROUP = 50  # questions in a group for its own quantile of wrong abstention
-MODEL_FILE = Path(__file__).resolve().parents[1] / "src" / "verbatim" / "ranker.json"
+MODEL_FILE = Path(__file__).resolve().parents[1] / "src" / "verbatim" / "answer" / "ranker.json"
 
 
 @dataclass

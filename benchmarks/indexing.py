@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from verbatim.config import packaged_model_path
-from verbatim.embed import BATCH_SIZE, Embedder
-from verbatim.indexer import _passage_input, update
+from verbatim.index.embed import BATCH_SIZE, Embedder
+from verbatim.index.indexer import _passage_input, update
 from verbatim.ingest import discover, parse_document, read_text
 from verbatim.types import Document
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.docume
 
 from tests.documents import write_docx, write_pdf
 from verbatim.config import packaged_model_path
-from verbatim.embed import Embedder
+from verbatim.index.embed import Embedder
 from verbatim.ingest import load, parse_extracted
 
 WORDS = (

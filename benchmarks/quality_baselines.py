@@ -42,8 +42,8 @@ from _split import held_out_lines
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
-from verbatim.embed import Embedder
 from verbatim.evaluate import Question, Scores, contains_answer, load_questions, run
+from verbatim.index.embed import Embedder
 from verbatim.ingest import discover, parse_document, read_text
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"

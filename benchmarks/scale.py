@@ -29,8 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _real_vectors import real_vectors
 
-from verbatim import vectors
-from verbatim.vectors import VectorIndex
+from verbatim.index import vectors
+from verbatim.index.vectors import VectorIndex
 
 K = 10
 THRESHOLD = vectors.APPROXIMATE_FROM
@@ -42,7 +42,7 @@ PROBE = """
 import json, pathlib, sys, time
 import faiss  # imported before the clock starts: opening is what is timed
 import numpy as np
-from verbatim.vectors import VectorIndex
+from verbatim.index.vectors import VectorIndex
 path, queries_path, k = sys.argv[1], sys.argv[2], int(sys.argv[4])
 nprobes = json.loads(sys.argv[3])
 queries = np.load(queries_path)

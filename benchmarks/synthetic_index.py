@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from verbatim.index import Index, new_store_name, now
+from verbatim.index.directory import Index, new_store_name, now
 from verbatim.types import Document, Passage, Sentence
 
 NOISE = 0.01  # per dimension: |noise| ≈ 0.2 for 384 dimensions

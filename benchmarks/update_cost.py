@@ -20,10 +20,10 @@ import shutil
 import time
 from pathlib import Path
 
-from verbatim import vectors
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
-from verbatim.index import Index
+from verbatim.index import vectors
+from verbatim.index.directory import Index
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev" / "corpus"
 DOCUMENT = SQUAD / "Normans.txt"  # a mid-sized article: 23 passages

@@ -3,7 +3,7 @@
 Times, in one run over the same index and questions (p50 / p95 over rounds × questions):
 
 - `Assistant.ask` in this process, warm (what the chat app does);
-- `verbatim serve` in a subprocess, asked through `verbatim.client` (what `verbatim ask` does
+- `verbatim serve` in a subprocess, asked through `verbatim.serve.client` (what `verbatim ask` does
   when a server runs: socket, freshness check, JSON);
 - baseline: the naive warm pipeline, sentence-transformers encode + FAISS search of the same
   sentence vectors + the texts from SQLite;
@@ -28,12 +28,12 @@ from pathlib import Path
 
 from _questions import BUNDLED as QUESTIONS
 
-from verbatim import indexer
 from verbatim.allocator import warm_for_many_questions
 from verbatim.assistant import Assistant
-from verbatim.client import Client, is_serving
 from verbatim.config import Settings
-from verbatim.lexical import query_terms
+from verbatim.index import indexer
+from verbatim.index.lexical import query_terms
+from verbatim.serve.client import Client, is_serving
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

@@ -19,9 +19,9 @@ from typing import Any
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
-from verbatim.embed import Embedder
-from verbatim.question_encoder import QuestionEncoder, directory_for
-from verbatim.store import Store
+from verbatim.index.embed import Embedder
+from verbatim.index.question_encoder import QuestionEncoder, directory_for
+from verbatim.index.store import Store
 
 FILE_EVENTS = ("open", "os.rename", "os.remove", "os.mkdir", "shutil.rmtree", "sqlite3.connect")
 EMBED_STEP = 4  # texts between two moments while embedding

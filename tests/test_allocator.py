@@ -11,7 +11,7 @@ import pytest
 from verbatim.allocator import reuse_freed_memory, warm_for_many_questions
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
-from verbatim.lexical import LexicalIndex, Postings, Segment
+from verbatim.index.lexical import LexicalIndex, Postings, Segment
 
 ROWS = 450_000  # sentences in the 100k-passage benchmark index
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim.answer import MAX_UNIT_SENTENCES, Ranked, answer_units, build_answers
+from verbatim.answer.rank import MAX_UNIT_SENTENCES, Ranked, answer_units, build_answers
+from verbatim.answer.retrieve import Retriever
 from verbatim.assistant import Assistant
-from verbatim.retrieve import Retriever
 from verbatim.types import Answer
 
 from .conftest import MakeCorpus

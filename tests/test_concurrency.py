@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verbatim import lock
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.errors import IndexBusyError
-from verbatim.index import Index
+from verbatim.index import lock
+from verbatim.index.directory import Index
 from verbatim.tui.app import VerbatimApp
 from verbatim.tui.widgets.transcript import Transcript
 
@@ -30,7 +30,7 @@ RIVERS_QUESTION = "How many countries does the Danube flow through?"
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from verbatim import lock
+from verbatim.index import lock
 with lock.writing(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(600)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim.conversation import Turn, answer_name, read
+from verbatim.answer.conversation import Turn, answer_name, read
 
 QUDS = Turn(
     "Who was the commander of Iran's Quds Force during the intervention?",

@@ -20,7 +20,7 @@ import pytest
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
-from verbatim.index import Index
+from verbatim.index.directory import Index
 
 DRIVER = Path(__file__).with_name("kill_driver.py")
 MOMENT_KILLS = {False: 5, True: 3}  # per kind of run: update, rebuild

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from verbatim.cli import cli
 from verbatim.config import Settings
-from verbatim.index import Index
-from verbatim.vectors import VectorIndex
+from verbatim.index.directory import Index
+from verbatim.index.vectors import VectorIndex
 
 
 def _files(directory: Path) -> tuple[Path, Path, Path, Path, Path]:

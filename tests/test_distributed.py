@@ -19,17 +19,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from verbatim import indexer
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.config import Settings, packaged_model_path
 from verbatim.errors import ClusterError
-from verbatim.index import Index
+from verbatim.index import indexer
+from verbatim.index.directory import Index
 
 from .conftest import BUNDLED_CORPUS
 
 ray = pytest.importorskip("ray", reason="the extra `ray` is not installed: pip install '.[ray]'")
-from verbatim.distributed import RayIngest, RayOptions  # noqa: E402
+from verbatim.index.distributed import RayIngest, RayOptions  # noqa: E402
 
 RAY = Path(sys.executable).with_name("ray")
 SRC = Path(__file__).resolve().parents[1] / "src"

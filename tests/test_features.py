@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim.features import _cases, _code, _has_code, _Reading, question_type
-from verbatim.lexical import query_terms, words
-from verbatim.units import announces, read_whole, refers_back
+from verbatim.answer.features import _cases, _code, _has_code, _Reading, question_type
+from verbatim.answer.units import announces, read_whole, refers_back
+from verbatim.index.lexical import query_terms, words
 
 QUESTION = "Who commanded the Quds Force?"
 

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from verbatim.answer.highlight import Want, highlight, wanted
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.evaluate import load_questions, run
-from verbatim.highlight import Want, highlight, wanted
 
 from .conftest import BUNDLED_CORPUS, TEST_DATA
 

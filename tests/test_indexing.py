@@ -11,9 +11,9 @@ import pytest
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
-from verbatim.embed import Embedder
 from verbatim.errors import IndexDamagedError, IndexOutdatedError, RebuildRequiredError
-from verbatim.index import FORMAT, MANIFEST, Index
+from verbatim.index.directory import FORMAT, MANIFEST, Index
+from verbatim.index.embed import Embedder
 
 FELINES = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
 VOLCANOES = "# Volcanoes\n\nMount Etna is the most active volcano in Europe.\n"
@@ -90,7 +90,7 @@ def test_an_interrupted_update_leaves_the_previous_index_usable(
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("power cut while writing vectors")
 
-    monkeypatch.setattr("verbatim.vectors.VectorIndex.save", crash)
+    monkeypatch.setattr("verbatim.index.vectors.VectorIndex.save", crash)
     with pytest.raises(RuntimeError):
         assistant.update_index()
     monkeypatch.undo()
@@ -157,7 +157,7 @@ def test_removing_files_or_touching_them_loads_no_model(
     def no_model(*args: object) -> None:
         raise AssertionError("the model was loaded with nothing to embed")
 
-    monkeypatch.setattr("verbatim.embed._load_model", no_model)
+    monkeypatch.setattr("verbatim.index.embed._load_model", no_model)
     os.utime(settings.corpus / "cats.md", (1, 1))
     (settings.corpus / "volcanoes.md").unlink()
     report = Assistant(settings).update_index()

@@ -9,9 +9,9 @@ import bm25s
 import numpy as np
 import pytest
 
-from verbatim import lexical
-from verbatim.index import Index, Manifest, new_store_name, now
-from verbatim.lexical import LexicalIndex, Postings, query_terms, terms
+from verbatim.index import lexical
+from verbatim.index.directory import Index, Manifest, new_store_name, now
+from verbatim.index.lexical import LexicalIndex, Postings, query_terms, terms
 from verbatim.types import Document, Passage, Sentence
 
 WORDS = "cat dog bird fish horse cow sheep goat lion tiger bear wolf fox owl hawk crow".split()

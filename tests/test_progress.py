@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim import indexer
 from verbatim.assistant import Assistant
-from verbatim.index import Index
+from verbatim.index import indexer
+from verbatim.index.directory import Index
 
 FILES = {
     f"{name}.md": f"# {name.title()}\n\n{text}\n"

@@ -84,7 +84,7 @@ def test_a_follow_up_uses_the_conversation(bundled: Assistant) -> None:
 
 
 def test_a_model_file_fitted_on_other_features_is_refused(tmp_path: Path) -> None:
-    from verbatim.answer import _MODEL, Models
+    from verbatim.answer.rank import _MODEL, Models
 
     data = json.loads(_MODEL.read_text(encoding="utf-8"))
     data["ranker"]["names"][0] = "a_feature_no_longer_computed"
@@ -99,8 +99,8 @@ def test_a_sentence_is_read_after_the_one_before_and_under_its_title(
     assistant: Assistant, write_files
 ) -> None:
     """ "He spoke eight languages" holds "Tesla" once read after "Nikola Tesla was born…"."""
-    from verbatim.features import NAMES, features
-    from verbatim.retrieve import Retriever
+    from verbatim.answer.features import NAMES, features
+    from verbatim.answer.retrieve import Retriever
 
     write_files(
         {

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import SQUAD_SAMPLE
-from verbatim import question_encoder
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
-from verbatim.embed import Embedder
-from verbatim.question_encoder import QuestionEncoder
+from verbatim.index import question_encoder
+from verbatim.index.embed import Embedder
+from verbatim.index.question_encoder import QuestionEncoder
 
 
 def encoder_of(assistant: Assistant) -> QuestionEncoder:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from verbatim import indexer
 from verbatim.assistant import Assistant
-from verbatim.client import identity, is_serving, rebuild, runtime_directory, socket_path
-from verbatim.server import Server
+from verbatim.index import indexer
+from verbatim.serve.client import identity, is_serving, rebuild, runtime_directory, socket_path
+from verbatim.serve.server import Server
 from verbatim.types import Reply
 
 CLI = "import sys\nfrom verbatim.cli import cli\ncli.main(sys.argv[1:])\n"

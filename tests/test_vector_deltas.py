@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verbatim import index as index_module
-from verbatim import vectors
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.config import Settings
-from verbatim.index import Index
+from verbatim.index import directory, vectors
+from verbatim.index.directory import Index
 
 DOGS = "# Dogs\n\nThe dog was the first species to be domesticated, by hunter-gatherers.\n"
 
@@ -56,7 +55,7 @@ def test_updates_add_delta_files_that_opening_replays(cats_indexed: Settings) ->
 def test_the_vectors_are_written_whole_after_enough_deltas(
     cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "MAX_DELTAS", 2)
+    monkeypatch.setattr(directory, "MAX_DELTAS", 2)
     assistant = Assistant(cats_indexed)
     for number in range(3):
         (cats_indexed.corpus / f"dogs-{number}.md").write_text(

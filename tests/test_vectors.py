@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verbatim import vectors
-from verbatim.vectors import VectorIndex
+from verbatim.index import vectors
+from verbatim.index.vectors import VectorIndex
 
 DIMENSION = 32
 

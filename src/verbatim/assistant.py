@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verbatim import indexer, lock
-from verbatim.answer import answer_units, build_answers, confidence, models, rank
+from verbatim.answer.conversation import Conversation
+from verbatim.answer.highlight import with_highlights
+from verbatim.answer.rank import answer_units, build_answers, confidence, models, rank
+from verbatim.answer.retrieve import Retriever
 from verbatim.config import Settings
 from verbatim.controls import one_line
-from verbatim.conversation import Conversation
-from verbatim.embed import Embedder
 from verbatim.errors import (
     CorpusError,
     IndexBusyError,
@@ -21,15 +21,15 @@ from verbatim.errors import (
     IndexOutdatedError,
     QuestionError,
 )
-from verbatim.highlight import with_highlights
-from verbatim.index import MANIFEST, Index, Manifest
+from verbatim.index import indexer, lock
+from verbatim.index.directory import MANIFEST, Index, Manifest
+from verbatim.index.embed import Embedder
+from verbatim.index.question_encoder import QuestionEncoder
 from verbatim.ingest import UnreadableFileError, load
-from verbatim.question_encoder import QuestionEncoder
-from verbatim.retrieve import Retriever
 from verbatim.types import Reply, Source
 
 if TYPE_CHECKING:
-    from verbatim.distributed import RayOptions
+    from verbatim.index.distributed import RayOptions
 
 DEFAULT_ANSWERS = 3
 MAX_QUESTION_CHARS = 2000  # longer input is cut: the model reads 256 tokens at most anyway
@@ -67,13 +67,13 @@ class Assistant:
         self.close()
         self._question_encoder = None
         if ray is None and self.settings.ray is not None:
-            from verbatim.distributed import RayOptions
+            from verbatim.index.distributed import RayOptions
 
             ray = RayOptions(self.settings.ray)
         if ray is None:
             with lock.writing(self.settings.index):
                 return self._update(rebuild, progress, None)
-        from verbatim.distributed import RayIngest
+        from verbatim.index.distributed import RayIngest
 
         with RayIngest(ray, self.embedder) as engine, lock.writing(self.settings.index):
             return self._update(rebuild, progress, engine)

@@ -17,8 +17,8 @@ from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.assistant import Assistant, Status
-    from verbatim.client import Client
-    from verbatim.indexer import Report
+    from verbatim.index.indexer import Report
+    from verbatim.serve.client import Client
     from verbatim.types import Reply
 
 _NOT_JSON_SAFE = re.compile(r"[\x7f-\x9f]")
@@ -191,7 +191,7 @@ def index(
     ray = None
     address = ray_address or assistant.settings.ray
     if address and address.strip() not in ("", "local"):
-        from verbatim.distributed import RayOptions
+        from verbatim.index.distributed import RayOptions
 
         ray = RayOptions(address.strip(), ray_actors, ray_cpus_per_actor, ray_batch_size)
     _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine(), ray=ray))
@@ -263,7 +263,7 @@ def ask(
 
 def _server(ctx: click.Context) -> Client | None:
     """A running `verbatim serve` for these settings, if any."""
-    from verbatim.client import Client
+    from verbatim.serve.client import Client
 
     server = Client.connect(Settings.resolve(*ctx.obj))
     if server is not None:
@@ -415,7 +415,7 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
     it while it runs and answers in-process otherwise. Stop it with ctrl+c or SIGTERM.
     """
     from verbatim.allocator import warm_for_many_questions
-    from verbatim.server import Server
+    from verbatim.serve.server import Server
 
     assistant = _ready_assistant(ctx)
     warm_for_many_questions(assistant)
@@ -430,7 +430,7 @@ def serve(ctx: click.Context, idle_timeout: float) -> None:
 @click.pass_context
 def add(ctx: click.Context, paths: tuple[Path, ...], link: bool) -> None:
     """Copy (or link) files or folders into the corpus and update the index."""
-    from verbatim.adding import add_paths
+    from verbatim.ingest.adding import add_paths
 
     assistant = _assistant(ctx)
     result = add_paths(list(paths), assistant.settings.corpus, link=link)
@@ -495,7 +495,7 @@ def _watch(assistant: Assistant) -> None:
 
 
 def _print_preview(assistant: Assistant, rebuild: bool) -> None:
-    from verbatim.preview import preview
+    from verbatim.index.preview import preview
 
     settings = assistant.settings
     plan = preview(settings.corpus, settings.index, assistant.embedder.fingerprint, rebuild)

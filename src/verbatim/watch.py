@@ -6,8 +6,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from verbatim import indexer
 from verbatim.config import Settings
+from verbatim.index import indexer
 from verbatim.ingest.files import check_corpus, passed_over
 
 # watchfiles gathers changes until none came for STEP_MS (at most DEBOUNCE_MS), so saving a file

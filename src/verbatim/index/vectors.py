@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.atomic import write_file
 from verbatim.errors import REBUILD, IndexDamagedError
+from verbatim.index.atomic import write_file
 
 if TYPE_CHECKING:
     import numpy as np

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verbatim.errors import IndexMissingError
-from verbatim.index import Index
-from verbatim.indexer import check_corpus_of, plan, unreadable_notes
+from verbatim.index.directory import Index
+from verbatim.index.indexer import check_corpus_of, plan, unreadable_notes
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,

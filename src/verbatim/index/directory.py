@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from verbatim import lexical
-from verbatim.atomic import read_arrays, write_arrays, write_text
 from verbatim.errors import (
     REBUILD,
     IndexDamagedError,
@@ -31,9 +29,11 @@ from verbatim.errors import (
     IndexOutdatedError,
     RebuildRequiredError,
 )
-from verbatim.lexical import LexicalIndex, Segment
-from verbatim.store import DocumentRecord, Store
-from verbatim.vectors import VectorIndex
+from verbatim.index import lexical
+from verbatim.index.atomic import read_arrays, write_arrays, write_text
+from verbatim.index.lexical import LexicalIndex, Segment
+from verbatim.index.store import DocumentRecord, Store
+from verbatim.index.vectors import VectorIndex
 
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5

@@ -21,12 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.atomic import read_arrays, write_arrays
+from verbatim.index.atomic import read_arrays, write_arrays
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from verbatim.store import Store
+    from verbatim.index.store import Store
 
 MERGE_WHEN = 0.5  # a segment joins the one before it once it has at least half its rows
 REWRITE_WHEN = 0.75  # a segment is rewritten once fewer than this share of its rows remain

@@ -27,10 +27,10 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from verbatim import indexer
 from verbatim.assistant import Assistant
-from verbatim.client import MAX_LINE, PROTOCOL, identity, socket_path
 from verbatim.errors import VerbatimError
+from verbatim.index import indexer
+from verbatim.serve.client import MAX_LINE, PROTOCOL, identity, socket_path
 
 DEFAULT_IDLE_SECONDS = 900.0
 # Without a watch on the corpus, how long a look at it (sizes and times of every file) stays

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import verbatim
-from verbatim import indexer
-from verbatim.embed import Embedder
 from verbatim.errors import ClusterError, UnreadableFileError
-from verbatim.indexer import Embedded, FileState, Job, read_file, texts_of
-from verbatim.store import DocumentRecord
+from verbatim.index import indexer
+from verbatim.index.embed import Embedder
+from verbatim.index.indexer import Embedded, FileState, Job, read_file, texts_of
+from verbatim.index.store import DocumentRecord
 from verbatim.types import Document
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def _check_reachable(address: str) -> None:
 
 
 class RayIngest:
-    """An :data:`verbatim.indexer.Ingest` engine on a Ray cluster; a context manager that
+    """An :data:`verbatim.index.indexer.Ingest` engine on a Ray cluster; a context manager that
     connects on entry (raising :class:`ClusterError` when it cannot) and disconnects on exit."""
 
     def __init__(self, options: RayOptions, embedder: Embedder) -> None:

@@ -6,7 +6,7 @@ was measured and dropped: realdocs-dev answer@1 0.600 -> 0.583, SQuAD held out 0
 
 from __future__ import annotations
 
-from verbatim.lexical import words
+from verbatim.index.lexical import words
 
 _PERSONAL = frozenset("he she him his her they them their".split())
 TERM_WORDS = 4  # a line of at most this many words without a full stop is a bare term

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from verbatim.answer.highlight import DATE, Want, names, wanted
 from verbatim.controls import one_line
-from verbatim.highlight import DATE, Want, names, wanted
 from verbatim.types import Reply
 
 if TYPE_CHECKING:

@@ -11,17 +11,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.features import NAMES, features
-from verbatim.lexical import query_terms, terms
-from verbatim.retrieve import Candidate
-from verbatim.store import PassageRecord, SentenceRecord, Store
+from verbatim.answer.features import NAMES, features
+from verbatim.answer.retrieve import Candidate
+from verbatim.answer.units import announces, read_whole, refers_back
+from verbatim.index.lexical import query_terms, terms
+from verbatim.index.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
-from verbatim.units import announces, read_whole, refers_back
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from verbatim.lexical import LexicalIndex
+    from verbatim.index.lexical import LexicalIndex
 
 _MODEL = Path(__file__).with_name("ranker.json")  # written by benchmarks/fit_ranker.py
 

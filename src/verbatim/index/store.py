@@ -80,7 +80,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE passages ADD COLUMN page INTEGER;
     ALTER TABLE sentences ADD COLUMN page INTEGER;
     """,
-    # Lexical search moved to segment files beside the store (verbatim.lexical).
+    # Lexical search moved to segment files beside the store (verbatim.index.lexical).
     """
     DROP TRIGGER sentences_ai;
     DROP TRIGGER sentences_ad;

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verbatim.index import Index
-from verbatim.lexical import query_terms
-from verbatim.store import PassageRecord, SentenceRecord
-from verbatim.vectors import VectorIndex
+from verbatim.index.directory import Index
+from verbatim.index.lexical import query_terms
+from verbatim.index.store import PassageRecord, SentenceRecord
+from verbatim.index.vectors import VectorIndex
 
 if TYPE_CHECKING:
     import numpy as np

@@ -18,9 +18,16 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from verbatim.lexical import STOPWORDS, LexicalIndex, query_terms, terms, terms_of_words, words
-from verbatim.retrieve import Candidate
-from verbatim.units import announces, refers_back
+from verbatim.answer.retrieve import Candidate
+from verbatim.answer.units import announces, refers_back
+from verbatim.index.lexical import (
+    STOPWORDS,
+    LexicalIndex,
+    query_terms,
+    terms,
+    terms_of_words,
+    words,
+)
 
 if TYPE_CHECKING:
     import numpy as np

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from verbatim.embed import Embedder
+    from verbatim.index.embed import Embedder
 
 MIN_AGREEMENT = 0.999  # least cosine between an export's vectors and the model's own
 _BATCH = 32
@@ -71,7 +71,7 @@ class QuestionEncoder:
         """The encoder exported for ``fingerprint``, or None if there is none.
 
         An export that does not load is removed (it is made from the model again at the next
-        :func:`verbatim.indexer.prepare_question_encoder`): meanwhile questions are encoded by
+        :func:`verbatim.index.indexer.prepare_question_encoder`): meanwhile questions are encoded by
         the model itself, which costs only speed."""
         directory = directory_for(index_directory, fingerprint)
         if not (directory / _CONFIG).is_file():

@@ -10,16 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verbatim import question_encoder
-from verbatim.embed import Embedder
-from verbatim.embed import Progress as EncodeProgress
 from verbatim.errors import (
     REBUILD,
     IndexMissingError,
     OtherCorpusError,
     RebuildRequiredError,
 )
-from verbatim.index import FORMAT, Index, Manifest, new_store_name, now
+from verbatim.index import question_encoder
+from verbatim.index.directory import FORMAT, Index, Manifest, new_store_name, now
+from verbatim.index.embed import Embedder
+from verbatim.index.embed import Progress as EncodeProgress
+from verbatim.index.store import DocumentRecord
 from verbatim.ingest import (
     CHUNKER_VERSION,
     UnreadableFileError,
@@ -29,14 +30,13 @@ from verbatim.ingest import (
     load,
     parse_extracted,
 )
-from verbatim.store import DocumentRecord
 from verbatim.types import Document, Passage
 
 if TYPE_CHECKING:
     import numpy as np
 
 # progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences";
-# on a Ray cluster (verbatim.distributed), "reading and embedding files".
+# on a Ray cluster (verbatim.index.distributed), "reading and embedding files".
 Progress = Callable[[str, int, int], None]
 
 # Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
@@ -316,9 +316,9 @@ class Embedded:
     touched: list[tuple[DocumentRecord, FileState]] = field(default_factory=list)
 
 
-# An ingest engine: this process (:func:`local_ingest`) or a Ray cluster (verbatim.distributed).
-# It yields at least one batch, each of about ``COMMIT_EVERY`` passages, the files in the order of
-# ``Job.candidates``.
+# An ingest engine: this process (:func:`local_ingest`) or a Ray cluster
+# (verbatim.index.distributed). It yields at least one batch, each of about ``COMMIT_EVERY``
+# passages, the files in the order of ``Job.candidates``.
 Ingest = Callable[[Job], Iterator[Embedded]]
 
 # What reading one file came to: its document and digest, its record when only its timestamp
