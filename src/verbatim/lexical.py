@@ -213,6 +213,17 @@ class LexicalIndex:
         it."""
         return _frequencies(self._spans(table, query), len(query))
 
+    def holders(self, table: str, query: Sequence[str]) -> list[np.ndarray]:
+        """Per term, the ids of the rows of ``table`` that hold it (deleted ones included
+        until merged)."""
+        import numpy as np
+
+        found: list[list[np.ndarray]] = [[] for _ in query]
+        for postings, slices in self._spans(table, query):
+            for number, (start, end) in enumerate(slices):
+                found[number].append(postings.ids[postings.rows[start:end]])
+        return [np.concatenate(parts) if parts else np.zeros(0, np.int64) for parts in found]
+
     def _spans(
         self, table: str, query: Sequence[str]
     ) -> list[tuple[Postings, list[tuple[int, int]]]]:

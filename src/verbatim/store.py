@@ -318,6 +318,17 @@ class Store:
         rows = self._in(f"SELECT {self._SENTENCE_COLUMNS} WHERE key IN", keys)
         return [SentenceRecord(*row) for row in rows]
 
+    def passages_by_document(self, passage_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Every passage (its id) of each document that holds one of ``passage_ids``, by the
+        document's id."""
+        documents = self._in("SELECT DISTINCT document_id FROM passages WHERE id IN", passage_ids)
+        found: dict[int, list[int]] = {}
+        for document, passage in self._in(
+            "SELECT document_id, id FROM passages WHERE document_id IN", (d for (d,) in documents)
+        ):
+            found.setdefault(int(document), []).append(int(passage))
+        return found
+
     def _in(self, query: str, values: Iterable[object], *leading: object) -> list[tuple[Any, ...]]:
         """Run ``query`` (ending in ``IN``) over ``values`` in slices under SQLite's parameter
         limit; ``leading`` parameters come first in each run."""
