@@ -10,6 +10,7 @@ import pytest
 
 from verbatim.answer import document_coverage
 from verbatim.assistant import Assistant
+from verbatim.config import Settings
 from verbatim.features import lacks_kind
 from verbatim.lexical import query_terms
 
@@ -87,3 +88,17 @@ def test_only_documents_holding_the_rarest_word_count(indexed: Assistant) -> Non
     # releases.md holds "interface", "deprecated" and "removed", but not "Typer": it is not
     # about what the question names, however many of its other words it holds.
     assert coverage(indexed, "Is the Typer interface deprecated and removed?") < 0.5
+
+
+def test_the_passage_map_follows_the_store(
+    indexed: Assistant, settings: Settings, write_files: MakeCorpus
+) -> None:
+    store = indexed.index.store
+    first, _ = store.rows_between("passages", 0, 10**9)
+    assert (store.documents_of(np.array(first)) >= 0).all()  # the map is read
+    write_files({"deprecations.md": "# Deprecations\n\nA Typer command can be deprecated.\n"})
+    Assistant(settings).update_index()  # another connection writes
+    now, _ = store.rows_between("passages", 0, 10**9)
+    added = np.array(sorted(set(now) - set(first)))
+    assert len(added) and (store.documents_of(added) >= 0).all()
+    assert coverage(indexed, "Is a Typer command deprecated?") == pytest.approx(1.0)

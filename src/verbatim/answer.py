@@ -142,9 +142,9 @@ ANSWERABILITY_NAMES = (
     "document_coverage",
 )
 TOP_PASSAGES = 5  # passages of the best answers whose words the question's terms are looked for in
-# A rarest term held by more passages than this does not narrow the question down to a few
-# documents: :func:`document_coverage` then takes the question as covered.
-NARROWING_PASSAGES = 5_000
+# A term in more passages than this is common: :func:`document_coverage` takes it as held by every
+# document rather than look up the documents of all its passages.
+COMMON_PASSAGES = 5_000
 # What a question names exactly and a paraphrase cannot replace: version numbers, identifiers,
 # constants (1.0.7, CVE-2022-40674, FC_DEBUG, procps-ng, getElementById).
 _SPECIFIC = re.compile(r"[\w.+-]*\w")
@@ -207,24 +207,28 @@ def document_coverage(
 ) -> float:
     """The largest share of the question's weight (``weights`` of its terms ``wanted``) that one
     document holding its rarest term holds: documents about what the question names ("Typer")
-    that never use its other words ("deprecated") do not answer it; 0 when no document holds the
-    rarest term, 1 when too many do to tell. ``unseen`` documents (ids) are taken as absent."""
+    that never use its other words ("deprecated") do not answer it. 0 when no document holds the
+    rarest term; a term in more than :data:`COMMON_PASSAGES` passages counts as held by every
+    document. ``unseen`` documents (ids) are taken as absent."""
     import numpy as np
 
     if not wanted:
         return 0.0
-    holders = lexical.holders("passages", wanted)
+    holders = lexical.holders("passages", wanted, COMMON_PASSAGES)
     rarest = holders[int(np.argmax(weights))]
-    if len(rarest) > NARROWING_PASSAGES:
+    if rarest is None:
         return 1.0
+    candidates = np.setdiff1d(store.documents_of(rarest), [-1, *unseen])
+    if not len(candidates):
+        return 0.0
     share = weights / (float(weights.sum()) or 1.0)
-    best = 0.0
-    for document, passages in store.passages_by_document(rarest.tolist()).items():
-        if document in unseen:
-            continue
-        held = [bool(np.isin(ids, passages).any()) for ids in holders]
-        best = max(best, float(share[held].sum()))
-    return best
+    held = np.zeros(len(candidates))
+    for part, ids in zip(share, holders, strict=True):
+        if ids is None:
+            held += part
+        else:
+            held += part * np.isin(candidates, store.documents_of(ids))
+    return float(held.max())
 
 
 def confidence(
