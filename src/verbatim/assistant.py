@@ -221,11 +221,13 @@ class Assistant:
                     retriever = Retriever(index, self.question_encoder.encode)
                     candidates = retriever.candidates(query)
                     ranked = rank(query, candidates, index.lexical)
-                    found = build_answers(index.store, answer_units(index.store, ranked, max(k, 0)))
+                    units = answer_units(index.store, ranked, max(k, 1))
+                    found = build_answers(index.store, units[: max(k, 0)])
+                    best = units[0].text if units else ""
+                    sure = confidence(query, ranked, best, index.lexical, index.store)
                     break
             self.close()
         answers = tuple(with_highlights(searched, found))
-        sure = confidence(query, ranked, index.lexical)
         if sure < models().abstain_below:
             return Reply(question, (), abstained=True, confidence=sure, nearest=answers)
         return Reply(question, answers, abstained=False, confidence=sure)

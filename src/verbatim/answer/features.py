@@ -131,6 +131,19 @@ def question_type(question: str) -> str:
     return "other"
 
 
+_CUE_OF_KIND = {"when": 1, "count": 2, "who": 3, "version": 4, "address": 5, "option": 6}
+
+
+def lacks_kind(question: str, text: str) -> bool:
+    """Whether the question asks for a kind of answer (a date, a number, a name, a version, an
+    address, an option) that ``text`` does not hold outside the question's own words."""
+    kind = question_type(question)
+    if kind == "other":
+        return False
+    asked = {w.casefold() for w in words(question)}
+    return not _Reading(text, []).cues(kind, asked)[_CUE_OF_KIND[kind]]
+
+
 def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) -> np.ndarray:
     """One row of :data:`NAMES` per candidate (at least one); ``lexical`` gives the inverse
     document frequencies of the question's terms."""

@@ -7,11 +7,12 @@ import functools
 import json
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.answer.features import NAMES, features
+from verbatim.answer.features import NAMES, features, lacks_kind
 from verbatim.answer.retrieve import Candidate
 from verbatim.answer.units import announces, read_whole, refers_back
 from verbatim.index.lexical import query_terms, terms
@@ -135,21 +136,38 @@ ANSWERABILITY_NAMES = (
     "absent_idf_share",
     "specific_missing",
     "missing_in_top_passages",
+    "kind_missing",
+    "answer_echoes",
+    "missing_in_best_passage",
+    "document_coverage",
 )
 TOP_PASSAGES = 5  # passages of the best answers whose words the question's terms are looked for in
+# A term in more passages than this is common: :func:`document_coverage` takes it as held by every
+# document rather than look up the documents of all its passages.
+COMMON_PASSAGES = 5_000
 # What a question names exactly and a paraphrase cannot replace: version numbers, identifiers,
 # constants (1.0.7, CVE-2022-40674, FC_DEBUG, procps-ng, getElementById).
 _SPECIFIC = re.compile(r"[\w.+-]*\w")
 _IS_SPECIFIC = re.compile(r"\d|_|[a-z][A-Z]|^[A-Z]{2,}$")
 
 
-def answerability_row(question: str, ranked: list[Ranked], lexical: LexicalIndex) -> list[float]:
+def answerability_row(
+    question: str,
+    ranked: list[Ranked],
+    best_answer: str,
+    lexical: LexicalIndex,
+    store: Store,
+    unseen: Collection[int] = (),
+) -> list[float]:
     """What the answerability model reads, all absolute measures (a corpus of one sentence is
     judged as one of a million): how close the closest sentence and passage come to the
     question; how much of its rarer vocabulary the best answer holds, and the ranker's belief
     in it; the share of the question's weight in terms no document holds; the share of the
-    specific tokens it names (versions, identifiers) that the best answer's passage lacks; and
-    the share of its weight in terms that none of the best answers' passages holds."""
+    specific tokens it names (versions, identifiers) that the best answer's passage lacks; the
+    share of its weight in terms that none of the best answers' passages holds; whether the best
+    answer (its text, ``best_answer``) lacks the kind of answer asked for (a date for "when", a
+    name for "who"...) and how much of it only repeats the question; the share of the question's
+    weight its passage lacks; and :func:`document_coverage` (``unseen`` documents left out)."""
     import numpy as np
 
     wanted = query_terms(question)
@@ -163,6 +181,8 @@ def answerability_row(question: str, ranked: list[Ranked], lexical: LexicalIndex
     for item in ranked[:TOP_PASSAGES]:
         passage = item.candidate.passage
         near.update(terms(f"{passage.title} {passage.section} {passage.text}"))
+    around = set(terms(f"{best.path} {best.title} {best.section} {best.text}"))
+    said = set(terms(best_answer))
     return [
         max(r.candidate.sentence_cosine for r in ranked),
         max(r.candidate.passage_cosine for r in ranked),
@@ -171,16 +191,55 @@ def answerability_row(question: str, ranked: list[Ranked], lexical: LexicalIndex
         float(weights[np.array(counts) == 0].sum()) / total if counts else 0.0,
         sum(t.casefold() not in shown for t in specific) / len(specific) if specific else 0.0,
         float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in near)) / total,
+        float(lacks_kind(question, best_answer)),
+        len(said & set(wanted)) / len(said) if said else 1.0,
+        float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in around)) / total,
+        document_coverage(wanted, weights, lexical, store, unseen),
     ]
 
 
-def confidence(question: str, ranked: list[Ranked], lexical: LexicalIndex) -> float:
+def document_coverage(
+    wanted: list[str],
+    weights: np.ndarray,
+    lexical: LexicalIndex,
+    store: Store,
+    unseen: Collection[int] = (),
+) -> float:
+    """The largest share of the question's weight (``weights`` of its terms ``wanted``) that one
+    document holding its rarest term holds: documents about what the question names ("Typer")
+    that never use its other words ("deprecated") do not answer it. 0 when no document holds the
+    rarest term; a term in more than :data:`COMMON_PASSAGES` passages counts as held by every
+    document. ``unseen`` documents (ids) are taken as absent."""
+    import numpy as np
+
+    if not wanted:
+        return 0.0
+    holders = lexical.holders("passages", wanted, COMMON_PASSAGES)
+    rarest = holders[int(np.argmax(weights))]
+    if rarest is None:
+        return 1.0
+    candidates = np.setdiff1d(store.documents_of(rarest), [-1, *unseen])
+    if not len(candidates):
+        return 0.0
+    share = weights / (float(weights.sum()) or 1.0)
+    held = np.zeros(len(candidates))
+    for part, ids in zip(share, holders, strict=True):
+        if ids is None:
+            held += part
+        else:
+            held += part * np.isin(candidates, store.documents_of(ids))
+    return float(held.max())
+
+
+def confidence(
+    question: str, ranked: list[Ranked], best_answer: str, lexical: LexicalIndex, store: Store
+) -> float:
     """The probability that the documents answer the question (0 without candidates)."""
     import numpy as np
 
     if not ranked:
         return 0.0
-    row = np.asarray([answerability_row(question, ranked, lexical)])
+    row = np.asarray([answerability_row(question, ranked, best_answer, lexical, store)])
     return _sigmoid(float(models().answerable.logits(row)[0]))
 
 

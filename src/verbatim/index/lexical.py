@@ -213,6 +213,22 @@ class LexicalIndex:
         it."""
         return _frequencies(self._spans(table, query), len(query))
 
+    def holders(self, table: str, query: Sequence[str], at_most: int) -> list[np.ndarray | None]:
+        """Per term, the ids of the rows of ``table`` that hold it (deleted ones included
+        until merged), or None for a term more than ``at_most`` rows hold."""
+        import numpy as np
+
+        spans = self._spans(table, query)
+        found: list[np.ndarray | None] = []
+        for number in range(len(query)):
+            parts = [(postings, postings_slices[number]) for postings, postings_slices in spans]
+            if sum(end - start for _, (start, end) in parts) > at_most:
+                found.append(None)
+                continue
+            ids = [postings.ids[postings.rows[start:end]] for postings, (start, end) in parts]
+            found.append(np.concatenate(ids) if ids else np.zeros(0, np.int64))
+        return found
+
     def _spans(
         self, table: str, query: Sequence[str]
     ) -> list[tuple[Postings, list[tuple[int, int]]]]:

@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verbatim.errors import REBUILD, IndexDamagedError
 from verbatim.types import Document
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Applied in order when a store opens; PRAGMA user_version records how many have run.
 MIGRATIONS: tuple[str, ...] = (
@@ -155,6 +158,8 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._commits = 0  # this connection's own commits, which PRAGMA data_version misses
+        self._passage_map: tuple[tuple[int, int], np.ndarray, np.ndarray] | None = None
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -189,6 +194,7 @@ class Store:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+        self._commits += 1
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -317,6 +323,22 @@ class Store:
     def sentences_with_keys(self, keys: Iterable[str]) -> list[SentenceRecord]:
         rows = self._in(f"SELECT {self._SENTENCE_COLUMNS} WHERE key IN", keys)
         return [SentenceRecord(*row) for row in rows]
+
+    def documents_of(self, passage_ids: np.ndarray) -> np.ndarray:
+        """The document id of each of ``passage_ids`` (-1 for one not stored), looked up in a
+        map of every passage, read once and again only after the store changed."""
+        import numpy as np
+
+        version = (self._db.execute("PRAGMA data_version").fetchone()[0], self._commits)
+        if self._passage_map is None or self._passage_map[0] != version:
+            rows = self._db.execute("SELECT id, document_id FROM passages ORDER BY id").fetchall()
+            pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            self._passage_map = (version, pairs[:, 0], pairs[:, 1])
+        _, ids, documents = self._passage_map
+        if not len(ids):
+            return np.full(len(passage_ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ids, passage_ids), len(ids) - 1)
+        return np.where(ids[at] == passage_ids, documents[at], -1)
 
     def _in(self, query: str, values: Iterable[object], *leading: object) -> list[tuple[Any, ...]]:
         """Run ``query`` (ending in ``IN``) over ``values`` in slices under SQLite's parameter
