@@ -155,35 +155,39 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     sentences, counts = lexical.frequencies("sentences", wanted)
     weights = np.array([math.log((sentences + 1) / (n + 0.5)) for n in counts], dtype=np.float64)
     share = weights / (weights.sum() or 1.0)  # of the question's idf weight, per wanted term
-    # Each distinct text is read once: a passage's sentences share its title and section, a
-    # sentence is often the one before another candidate, and copies of a sentence recur.
-    readings: dict[str, _Reading] = {}
+    readings = _Readings(wanted)
+    read = readings.read
+    cues = np.array([read(c.sentence.text).cues(kind, question_words) for c in candidates])
+    shapes = np.array([read(c.sentence.text).shape for c in candidates])
+    proximity = np.array([read(c.sentence.text).proximity for c in candidates])
+    kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
+    asks = {k: np.repeat([[kind == k]], len(candidates), axis=0) for k in KINDS}
+    held, context = _coverage(question, candidates, readings, share)
+    return np.column_stack(
+        [
+            *_retrieval(candidates),
+            *held,
+            cues[:, :4],
+            kinds,
+            *context,
+            shapes[:, :4],
+            asks["option"],
+            cues[:, 4],
+            asks["version"],
+            cues[:, 5],
+            asks["address"],
+            cues[:, 6],
+            proximity,
+            shapes[:, 4],
+            shapes[:, 5],
+            shapes[:, 5] * (kind == "who"),
+        ]
+    ).astype(np.float64)
 
-    def read(text: str) -> _Reading:
-        if text not in readings:
-            readings[text] = _Reading(text, wanted)
-        return readings[text]
 
-    def holding(texts: list[str]) -> np.ndarray:
-        """Which of the question's terms each text holds: a row per text, a column per term."""
-        rows = np.array([read(text).holds for text in texts], dtype=bool)
-        return rows.reshape(len(texts), len(wanted))
-
-    # A term counts as held where the sentence writes it in the question's case: a term held
-    # only in another case is often another sense ("commanded" is not the "Command" of "Joint
-    # Special Operations Command").
-    asked = _cases(words(question))
-    held = np.array([read(c.sentence.text).cased(asked) for c in candidates], dtype=bool).reshape(
-        len(candidates), len(wanted)
-    )
-    term_coverage = held.sum(axis=1) / max(len(wanted), 1)
-    idf_coverage = held @ share
-    # What a sentence says is read with its title and section, and after the sentence before
-    # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
-    titled = held | holding([f"{c.passage.title}\n{c.passage.section}" for c in candidates])
-    titled_coverage = titled @ share
-    after_previous = titled | holding([c.previous for c in candidates])
-    previous_coverage = after_previous @ share
+def _retrieval(candidates: list[Candidate]) -> list[np.ndarray]:
+    """The retrieval evidence (cosines, BM25), each against the best and ranked among them."""
+    import numpy as np
 
     evidence = np.array(
         [
@@ -196,52 +200,84 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
         evidence[:, 1],
         evidence[:, 2],
     )
-    cues = np.array([read(c.sentence.text).cues(kind, question_words) for c in candidates])
-    shapes = np.array([read(c.sentence.text).shape for c in candidates])
-    proximity = np.array([read(c.sentence.text).proximity for c in candidates])
+    return [
+        evidence,
+        sentence_cosine - sentence_cosine.max(),
+        passage_cosine - passage_cosine.max(),
+        _reciprocal_rank(sentence_cosine),
+        _reciprocal_rank(sentence_lexical),
+        _reciprocal_rank(passage_cosine),
+        _z_score(sentence_cosine),
+        _z_score(sentence_lexical),
+    ]
+
+
+def _coverage(
+    question: str, candidates: list[Candidate], readings: _Readings, share: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(How much of the question each sentence holds: its terms, their idf weight and that
+    against the best; the same read in context: the question's word pairs it holds, its weight
+    held with the title and section, and also after the sentence before, and the cosines of
+    the sentences around it)."""
+    import numpy as np
+
+    wanted = readings.wanted
+    # A term counts as held where the sentence writes it in the question's case: a term held
+    # only in another case is often another sense ("commanded" is not the "Command" of "Joint
+    # Special Operations Command").
+    asked = _cases(words(question))
+    held = np.array(
+        [readings.read(c.sentence.text).cased(asked) for c in candidates], dtype=bool
+    ).reshape(len(candidates), len(wanted))
+    idf_coverage = held @ share
+    # What a sentence says is read with its title and section, and after the sentence before
+    # it: "He was a polyglot" is about the Tesla of the title, or of the sentence before.
+    titled = held | readings.holding(
+        [f"{c.passage.title}\n{c.passage.section}" for c in candidates]
+    )
+    after_previous = titled | readings.holding([c.previous for c in candidates])
+    titled_coverage, previous_coverage = titled @ share, after_previous @ share
     question_pairs = _pairs(terms(question))
     bigram_coverage = np.array(
         [
-            len(question_pairs & read(c.sentence.text).pairs) / max(len(question_pairs), 1)
+            len(question_pairs & readings.read(c.sentence.text).pairs) / max(len(question_pairs), 1)
             for c in candidates
         ]
     )
-    kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
-    return np.column_stack(
-        [
-            evidence,
-            sentence_cosine - sentence_cosine.max(),
-            passage_cosine - passage_cosine.max(),
-            _reciprocal_rank(sentence_cosine),
-            _reciprocal_rank(sentence_lexical),
-            _reciprocal_rank(passage_cosine),
-            _z_score(sentence_cosine),
-            _z_score(sentence_lexical),
-            term_coverage,
-            idf_coverage,
-            idf_coverage - idf_coverage.max(),
-            cues[:, :4],
-            kinds,
-            bigram_coverage,
-            titled_coverage,
-            titled_coverage - titled_coverage.max(),
-            previous_coverage,
-            previous_coverage - previous_coverage.max(),
-            [c.previous_cosine for c in candidates],
-            [c.next_cosine for c in candidates],
-            shapes[:, :4],
-            np.repeat([[kind == "option"]], len(candidates), axis=0),
-            cues[:, 4],
-            np.repeat([[kind == "version"]], len(candidates), axis=0),
-            cues[:, 5],
-            np.repeat([[kind == "address"]], len(candidates), axis=0),
-            cues[:, 6],
-            proximity,
-            shapes[:, 4],
-            shapes[:, 5],
-            shapes[:, 5] * (kind == "who"),
-        ]
-    ).astype(np.float64)
+    return [
+        held.sum(axis=1) / max(len(wanted), 1),
+        idf_coverage,
+        idf_coverage - idf_coverage.max(),
+    ], [
+        bigram_coverage,
+        titled_coverage,
+        titled_coverage - titled_coverage.max(),
+        previous_coverage,
+        previous_coverage - previous_coverage.max(),
+        np.array([c.previous_cosine for c in candidates]),
+        np.array([c.next_cosine for c in candidates]),
+    ]
+
+
+class _Readings:
+    """Each distinct text read once: a passage's sentences share its title and section, a
+    sentence is often the one before another candidate, and copies of a sentence recur."""
+
+    def __init__(self, wanted: list[str]) -> None:
+        self.wanted = wanted
+        self._read: dict[str, _Reading] = {}
+
+    def read(self, text: str) -> _Reading:
+        if text not in self._read:
+            self._read[text] = _Reading(text, self.wanted)
+        return self._read[text]
+
+    def holding(self, texts: list[str]) -> np.ndarray:
+        """Which of the question's terms each text holds: a row per text, a column per term."""
+        import numpy as np
+
+        rows = np.array([self.read(text).holds for text in texts], dtype=bool)
+        return rows.reshape(len(texts), len(self.wanted))
 
 
 class _Reading:
