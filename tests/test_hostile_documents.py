@@ -47,7 +47,7 @@ ANSWERED = {
         "Until when does the Café Marlowe serve tea?",
         "The Café Marlowe serves tea until midnight.",
     ),
-    "deep.html": ("What lies at the bottom of the nesting?", "A copper key lies at the bottom."),
+    "deep.html": ("What lies at the bottom?", "A copper key lies at the bottom."),
     "normal.txt": ("When did the observatory on Mount Kell open?", NORMAL),
 }
 # File: what the one-line warning that skips it says.

@@ -207,26 +207,29 @@ def document_coverage(
 ) -> float:
     """The largest share of the question's weight (``weights`` of its terms ``wanted``) that one
     document holding its rarest term holds: documents about what the question names ("Typer")
-    that never use its other words ("deprecated") do not answer it. 0 when no document holds the
-    rarest term; a term in more than :data:`COMMON_PASSAGES` passages counts as held by every
-    document. ``unseen`` documents (ids) are taken as absent."""
+    that never use its other words ("deprecated") do not answer it. The rarest term is the
+    rarest that some document holds (a word no document holds is weighed, as not held, but
+    cannot point to documents); a term in more than :data:`COMMON_PASSAGES` passages counts as
+    held by every document. 0 when no document holds any; ``unseen`` documents (ids) are taken
+    as absent."""
     import numpy as np
 
-    if not wanted:
-        return 0.0
     holders = lexical.holders("passages", wanted, COMMON_PASSAGES)
-    rarest = holders[int(np.argmax(weights))]
-    if rarest is None:
-        return 1.0
+    present = [n for n, ids in enumerate(holders) if ids is None or len(ids)]
+    if not present:
+        return 0.0
+    share = weights / (float(weights.sum()) or 1.0)
+    rarest = holders[max(present, key=lambda n: float(weights[n]))]
+    if rarest is None:  # every term some document holds is common
+        return float(share[present].sum())
     candidates = np.setdiff1d(store.documents_of(rarest), [-1, *unseen])
     if not len(candidates):
         return 0.0
-    share = weights / (float(weights.sum()) or 1.0)
     held = np.zeros(len(candidates))
     for part, ids in zip(share, holders, strict=True):
         if ids is None:
             held += part
-        else:
+        elif len(ids):
             held += part * np.isin(candidates, store.documents_of(ids))
     return float(held.max())
 
