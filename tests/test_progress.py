@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from verbatim.assistant import Assistant
+from verbatim.cli import progress_text
 from verbatim.index import indexer
 from verbatim.index.directory import Index
 
@@ -75,3 +76,18 @@ def test_a_rebuild_in_batches_keeps_one_generation_of_vector_files(
     assert report.rebuilt and len(report.added) == len(FILES)
     assert len(list(assistant.settings.index.glob("*.faiss"))) == 2  # passages and sentences
     assert assistant.index.store.counts()[0] == len(FILES)
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "seconds", "line"),
+    [
+        (0, 5268, 0.0, "Embedding passages 0/5,268"),
+        (1200, 5268, 100.0, "Embedding passages 1,200/5,268 · 12.0/s · 5:39 left"),
+        (10, 100_000, 20.0, "Embedding passages 10/100,000 · 0.5/s · 55:33:00 left"),
+        (5268, 5268, 400.0, "Embedding passages 5,268/5,268"),
+    ],
+)
+def test_progress_shows_the_rate_and_the_time_left(
+    done: int, total: int, seconds: float, line: str
+) -> None:
+    assert progress_text("embedding passages", done, total, seconds) == line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -104,21 +105,41 @@ def _assistant(ctx: click.Context) -> Assistant:
 
 
 class _ProgressLine:
-    """Progress on stderr: one line redrawn in a terminal, one line per stage elsewhere."""
+    """Progress on stderr: one line redrawn in a terminal (with the rate and the time left),
+    one line per stage elsewhere."""
 
     def __init__(self) -> None:
         self._tty = sys.stderr.isatty()
         self._stage = ""
+        self._started = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            self._started = time.monotonic()
         if self._tty:
+            line = progress_text(stage, done, total, time.monotonic() - self._started)
             # The one place the CLI writes a control sequence of its own (the stage is ours).
-            click.echo(f"\r{stage.capitalize()} {done}/{total}\033[K", err=True, nl=False)
+            click.echo(f"\r{line}\033[K", err=True, nl=False)
             if done == total:
                 click.echo("", err=True)
         elif stage != self._stage:
             _echo(f"{stage.capitalize()} ({total})...", err=True)
         self._stage = stage
+
+
+def progress_text(stage: str, done: int, total: int, seconds: float) -> str:
+    """ "Embedding passages 1,200/5,268 · 12.3/s · 5:31 left": a stage's progress, its items
+    per second since it began ``seconds`` ago, and the time left at that rate."""
+    text = f"{stage.capitalize()} {done:,}/{total:,}"
+    if done <= 0 or seconds <= 0 or done >= total:
+        return text
+    rate = done / seconds
+    left = round((total - done) / rate)
+    hours, minutes, seconds_left = left // 3600, left // 60 % 60, left % 60
+    clock = (
+        f"{hours}:{minutes:02d}:{seconds_left:02d}" if hours else f"{minutes}:{seconds_left:02d}"
+    )
+    return f"{text} · {rate:,.1f}/s · {clock} left"
 
 
 def _print_report(report: Report) -> None:
