@@ -324,6 +324,39 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_index_is_the_same(
     assert answers(remote) == answers(local)
 
 
+def test_a_driver_killed_mid_run_leaves_the_previous_index_answering(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    settings = Settings(_corpus(tmp_path), tmp_path / "index", packaged_model_path())
+    Assistant(settings).update_index()
+    before = answers(settings)
+    manifest = (settings.index / "manifest.json").read_bytes()
+    command = [sys.executable, "-c", "from verbatim.cli import cli; cli()"]
+    command += ["--corpus", str(settings.corpus), "--index", str(settings.index)]
+    command += ["index", "--rebuild", "--ray", cluster.address, "--ray-batch-size", "1"]
+    driver = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(SRC), "HF_HUB_OFFLINE": "1"},
+    )
+    try:
+        assert driver.stderr is not None
+        for line in driver.stderr:  # the first file is back from the cluster: mid-run
+            if line.startswith("Reading and embedding files"):
+                break
+        else:
+            pytest.fail("the Ray run ended before it reported progress")
+        driver.kill()
+    finally:
+        driver.kill()
+        driver.wait()
+    assert driver.returncode == -signal.SIGKILL
+    assert (settings.index / "manifest.json").read_bytes() == manifest
+    assert answers(settings) == before
+    assert Assistant(settings).update_index().changes == 0  # and the index goes on as it was
+
+
 def test_a_cluster_that_cannot_be_reached_changes_nothing(
     cats_indexed: Settings, tmp_path: Path
 ) -> None:
