@@ -109,7 +109,7 @@ class VectorIndex:
             return cls(index, mapped_from=path)
         lists.nprobe = COMPRESSED_NPROBE
         exact = ExactVectors.open(path, int(index.d))
-        if len(exact) != index.ntotal:
+        if exact.written != index.ntotal:
             raise IndexDamagedError(
                 f"the exact vectors beside {path.name} are out of step with it: {REBUILD}"
             )
@@ -331,14 +331,10 @@ class ExactVectors:
     order), those added since in memory (the later of two vectors of one id wins)."""
 
     def __init__(self, dimension: int, ids: np.ndarray, rows: np.ndarray) -> None:
-        import numpy as np
-
         self.dimension = dimension
         self._ids, self._rows = ids, rows  # the written part
-        self._added: list[tuple[np.ndarray, np.ndarray]] = []
-        self._added_ids = np.zeros(0, np.int64)  # the added part, sorted, when not stale
-        self._added_rows = np.zeros((0, dimension), np.float16)
-        self._stale = False
+        self._added: list[tuple[np.ndarray, np.ndarray]] = []  # the part added since
+        self._merged: tuple[np.ndarray, np.ndarray] | None = None  # it sorted, once asked for
 
     @staticmethod
     def paths(path: Path) -> tuple[Path, Path]:
@@ -380,32 +376,36 @@ class ExactVectors:
             )
         return cls(dimension, ids, rows)
 
-    def __len__(self) -> int:
-        """Vectors written, plus those added since (an id added twice counts twice)."""
-        return len(self._ids) + self.unwritten
+    @property
+    def written(self) -> int:
+        """How many vectors the files hold."""
+        return len(self._ids)
 
     @property
     def unwritten(self) -> int:
+        """How many vectors were added since, held in memory."""
         return sum(len(ids) for ids, _ in self._added)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import numpy as np
 
         self._added.append((np.asarray(ids, np.int64), np.asarray(vectors, np.float16)))
-        self._stale = True
+        self._merged = None
 
     def _added_sorted(self) -> tuple[np.ndarray, np.ndarray]:
         """The added ids sorted, and their vectors: the latest of an id added twice."""
         import numpy as np
 
-        if self._stale:
+        merged = self._merged
+        if merged is None:
+            if not self._added:
+                return np.zeros(0, np.int64), np.zeros((0, self.dimension), np.float16)
             ids = np.concatenate([ids for ids, _ in self._added])[::-1]  # latest first
             rows = np.concatenate([rows for _, rows in self._added])[::-1]
-            self._added_ids, first = np.unique(ids, return_index=True)
-            self._added_rows = rows[first]
-            self._added = [(self._added_ids, self._added_rows)]
-            self._stale = False
-        return self._added_ids, self._added_rows
+            unique, first = np.unique(ids, return_index=True)
+            merged = self._merged = unique, rows[first]
+            self._added = [merged]
+        return merged
 
     def get(self, ids: np.ndarray, dtype: Any = None) -> np.ndarray:
         """The vectors of ``ids`` (float32 unless ``dtype`` says otherwise), one row each."""
