@@ -123,7 +123,12 @@ def test_missing_or_mismatched_exact_vectors_are_damage(tmp_path: Path) -> None:
     index, _, _ = grown(12_000)
     index.save(tmp_path / "v.faiss")
     ids_path, rows_path = ExactVectors.paths(tmp_path / "v.faiss")
-    np.save(ids_path, np.arange(5, dtype=np.int64))
+    ids, rows = np.load(ids_path), np.load(rows_path)
+    np.save(ids_path, ids[:5])
+    np.save(rows_path, rows[:5])  # agree with each other, not with the index
+    with pytest.raises(IndexDamagedError, match="out of step"):
+        VectorIndex.load(tmp_path / "v.faiss")
+    np.save(ids_path, ids)  # agree with the index, not with each other
     with pytest.raises(IndexDamagedError, match="out of step"):
         VectorIndex.load(tmp_path / "v.faiss")
     rows_path.unlink()
