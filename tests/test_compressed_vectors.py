@@ -4,6 +4,7 @@ re-ranked by exact vectors from memory-mapped files), at a lowered threshold: re
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,28 @@ def grown(count: int, batch: int = 1_000) -> tuple[VectorIndex, np.ndarray, np.n
     return index, ids, rows
 
 
+@pytest.fixture(scope="module")
+def saved(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[VectorIndex, np.ndarray, np.ndarray, Path]:
+    """A compressed index of 20k vectors, and the file it was saved to: built once (training
+    the codes takes ~10 s), for the tests that do not change it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vectors, "APPROXIMATE_FROM", 2_000)
+        patch.setattr(vectors, "COMPRESSED_FROM", COMPRESSED_FROM)
+        index, ids, rows = grown(20_000)
+    path = tmp_path_factory.mktemp("compressed") / "v.faiss"
+    index.save(path)
+    return index, ids, rows, path
+
+
+def copied(path: Path, folder: Path) -> Path:
+    """A copy of the saved index ``path`` and its exact vectors in ``folder``."""
+    for part in (path, *ExactVectors.paths(path)):
+        shutil.copy2(part, folder / part.name)
+    return folder / path.name
+
+
 def recall(index: VectorIndex, ids: np.ndarray, rows: np.ndarray, queries: np.ndarray) -> float:
     """Recall@10 of ``index`` against exact search over ``rows``."""
     found = 0
@@ -73,8 +96,8 @@ def test_the_default_threshold_leaves_a_large_index_half_precision(
     assert index.is_approximate and not index.is_compressed
 
 
-def test_compressed_search_agrees_with_exact_search() -> None:
-    index, ids, rows = grown(20_000)
+def test_compressed_search_agrees_with_exact_search(saved) -> None:
+    index, ids, rows, _ = saved
     assert index.is_compressed
     queries = points(300, seed=4)
     assert recall(index, ids, rows, queries) >= 0.9
@@ -85,90 +108,93 @@ def test_compressed_search_agrees_with_exact_search() -> None:
     assert np.abs(index.vectors(ids[:100]) - rows[:100]).max() < 1e-3
 
 
-def test_the_re_ranking_is_what_makes_it_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_re_ranking_is_what_makes_it_agree(saved, monkeypatch: pytest.MonkeyPatch) -> None:
     """The codes alone are a coarse ranking: the exact vectors of more candidates fix it."""
-    index, ids, rows = grown(20_000)
+    index, ids, rows, _ = saved
     monkeypatch.setattr(vectors, "RERANK_FACTOR", 1)
     assert recall(index, ids, rows, points(100, seed=4)) < 0.85
 
 
-def test_it_stays_compressed_and_trains_again_as_it_grows() -> None:
-    index, ids, rows = grown(COMPRESSED_FROM)
+def test_it_stays_compressed_and_trains_again_as_it_grows(saved, tmp_path: Path) -> None:
+    _, ids, rows, path = saved
+    index = VectorIndex.load(path)  # lists trained for 10k vectors, holding 20k
     lists = vectors._inverted_file(index._index).nlist
-    index.add(list(range(10**8, 10**8 + lists**2)), points(lists**2, seed=6))
+    more = lists**2 - len(index)  # to four times the size they were trained for
+    index.add(list(range(10**8, 10**8 + more - 1)), points(more - 1, seed=6))
+    assert vectors._inverted_file(index._index).nlist == lists
+    index.add([10**9], points(1, seed=7))
     assert index.is_compressed and vectors._inverted_file(index._index).nlist > lists
-    assert len(index) == COMPRESSED_FROM + lists**2
+    assert len(index) == lists**2 and index.needs_whole_write()
     assert index.search(rows[3], 1)[0][0] == ids[3]
+    index.save(tmp_path / "w.faiss")
+    assert len(VectorIndex.load(tmp_path / "w.faiss")) == lists**2
 
 
-def test_save_and_load_memory_mapped_round_trip(tmp_path: Path) -> None:
-    index, ids, _ = grown(12_000)
+def test_save_and_load_memory_mapped_round_trip(saved) -> None:
+    index, ids, _, path = saved
     queries = points(20, seed=4)
     before = [index.search(query, 10) for query in queries]
-    index.save(tmp_path / "v.faiss")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in path.parent.iterdir()) == [
         "v.faiss",
         "v.faiss-exact-ids.npy",
         "v.faiss-exact.npy",
     ]
-    loaded = VectorIndex.load(tmp_path / "v.faiss")
-    assert loaded.is_compressed and len(loaded) == 12_000
+    loaded = VectorIndex.load(path)
+    assert loaded.is_compressed and len(loaded) == 20_000
     assert loaded._mapped_from is not None  # codes and exact vectors stay on disk until changed
     assert [loaded.search(query, 10) for query in queries] == before
     assert np.array_equal(loaded.vectors(ids[:50]), index.vectors(ids[:50]))
     assert sorted(loaded.ids().tolist()) == sorted(ids.tolist())
 
 
-def test_missing_or_mismatched_exact_vectors_are_damage(tmp_path: Path) -> None:
-    index, _, _ = grown(12_000)
-    index.save(tmp_path / "v.faiss")
-    ids_path, rows_path = ExactVectors.paths(tmp_path / "v.faiss")
+def test_missing_or_mismatched_exact_vectors_are_damage(saved, tmp_path: Path) -> None:
+    copy = copied(saved[3], tmp_path)
+    ids_path, rows_path = ExactVectors.paths(copy)
     ids, rows = np.load(ids_path), np.load(rows_path)
     np.save(ids_path, ids[:5])
     np.save(rows_path, rows[:5])  # agree with each other, not with the index
     with pytest.raises(IndexDamagedError, match="out of step"):
-        VectorIndex.load(tmp_path / "v.faiss")
+        VectorIndex.load(copy)
     np.save(ids_path, ids)  # agree with the index, not with each other
     with pytest.raises(IndexDamagedError, match="out of step"):
-        VectorIndex.load(tmp_path / "v.faiss")
+        VectorIndex.load(copy)
     rows_path.unlink()
     with pytest.raises(IndexDamagedError, match="missing"):
-        VectorIndex.load(tmp_path / "v.faiss")
+        VectorIndex.load(copy)
 
 
-def test_a_loaded_compressed_index_takes_additions_removals_and_deltas(tmp_path: Path) -> None:
-    index, ids, rows = grown(12_000)
-    index.save(tmp_path / "v.faiss")
-    loaded = VectorIndex.load(tmp_path / "v.faiss")
+def test_a_loaded_compressed_index_takes_additions_removals_and_deltas(
+    saved, tmp_path: Path
+) -> None:
+    _, ids, rows, path = saved
+    loaded = VectorIndex.load(path)
     gone = ids[:10].tolist()
     loaded.remove(gone)
     new = points(5, seed=9)
     loaded.add([500_000 + i for i in range(5)], new)
-    assert len(loaded) == 11_995 and not loaded.needs_whole_write()
+    assert len(loaded) == 19_995 and not loaded.needs_whole_write()
     assert loaded.search(new[2], 1)[0][0] == 500_002
     assert not set(gone) & {i for i, _ in loaded.search(rows[0], 50)}
 
     # The delta, replayed on the index as saved, gives the same index (as opening one does).
-    replayed = VectorIndex.load(tmp_path / "v.faiss")
+    replayed = VectorIndex.load(path)
     replayed.apply_delta(loaded.take_delta())
-    assert len(replayed) == 11_995 and replayed.search(new[2], 1)[0][0] == 500_002
+    assert len(replayed) == 19_995 and replayed.search(new[2], 1)[0][0] == 500_002
     assert np.abs(replayed.vectors([500_002]) - new[2]).max() < 1e-3
     query = points(1, seed=11)[0]
     assert replayed.search(query, 10) == loaded.search(query, 10)
 
     replayed.save(tmp_path / "w.faiss")  # written whole: the exact vectors of the additions too
     again = VectorIndex.load(tmp_path / "w.faiss")
-    assert len(again) == 11_995 and again.search(new[2], 1)[0][0] == 500_002
-    assert len(np.load(ExactVectors.paths(tmp_path / "w.faiss")[0])) == 11_995  # no removed ones
+    assert len(again) == 19_995 and again.search(new[2], 1)[0][0] == 500_002
+    assert len(np.load(ExactVectors.paths(tmp_path / "w.faiss")[0])) == 19_995  # no removed ones
 
 
 def test_exact_vectors_held_in_memory_past_a_limit_ask_for_a_whole_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    saved, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(vectors, "UNWRITTEN_EXACT_MAX", 100)
-    index, _, _ = grown(12_000)
-    index.save(tmp_path / "v.faiss")
-    loaded = VectorIndex.load(tmp_path / "v.faiss")
+    loaded = VectorIndex.load(saved[3])
     loaded.add(list(range(10**7, 10**7 + 100)), points(100, seed=12))
     assert not loaded.needs_whole_write()
     loaded.add([10**8], points(1, seed=13))
