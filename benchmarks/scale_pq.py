@@ -37,8 +37,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _real_vectors import real_vectors
 
-from verbatim import vectors
-from verbatim.vectors import ExactVectors, VectorIndex
+from verbatim.index import vectors
+from verbatim.index.vectors import ExactVectors, VectorIndex
 
 K = 10
 BATCH = 10_000  # vectors an indexing batch adds: ~1,000 passages and their sentences
@@ -56,8 +56,8 @@ PROBE = """
 import json, pathlib, sys, time
 import faiss  # imported before the clock starts: opening is what is timed
 import numpy as np
-from verbatim import vectors
-from verbatim.vectors import VectorIndex
+from verbatim.index import vectors
+from verbatim.index.vectors import VectorIndex
 path, queries_path, k = sys.argv[1], sys.argv[2], int(sys.argv[4])
 settings = json.loads(sys.argv[3])
 queries = np.load(queries_path)

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from verbatim import vectors
 from verbatim.errors import IndexDamagedError
-from verbatim.index import Index
-from verbatim.vectors import ExactVectors, VectorIndex
+from verbatim.index import vectors
+from verbatim.index.directory import Index
+from verbatim.index.vectors import ExactVectors, VectorIndex
 
 DIMENSION = 384  # the model's, so the codes are those of a real index (48 of 4 bits)
 COMPRESSED_FROM = 10_000
