@@ -485,7 +485,8 @@ def _map_randomly(path: Path) -> np.ndarray:
         if count == 0:
             return np.zeros(shape, dtype)
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    mapped.madvise(mmap.MADV_RANDOM)
+    if hasattr(mmap, "MADV_RANDOM"):  # not on every platform
+        mapped.madvise(mmap.MADV_RANDOM)
     return np.frombuffer(mapped, dtype, count, offset).reshape(shape)
 
 
