@@ -18,7 +18,8 @@ exact search and resident memory:
 
 Bytes a vector in memory are the index file's size (IVF lists of codes and ids, the coarse
 centroids), which the process maps and touches as it searches; the exact vectors beside it, on
-disk, are counted apart, as is the store. Peak memory is about 3 GiB at 1M vectors.
+disk, are counted apart, as is the store. Peak memory was 5.0 GiB at 1M vectors with
+``--reference`` and 6.6 GiB at 2M without; each run took 5–6 minutes here (2026-12-01).
 """
 
 from __future__ import annotations

@@ -37,13 +37,17 @@ if TYPE_CHECKING:
 # by lists trained on a small one.
 APPROXIMATE_FROM = 50_000
 NPROBE = 32  # recall@10 0.98-1.00 from 50k to 1M; 16 gives 0.96-0.98 and 8 gives 0.94-0.96
-# Past this many vectors the index is compressed (see the module's docstring), chosen where the
-# half-precision IVF's memory (~800 bytes a vector, 1.5 GiB at 2M) stops being small; compressed,
-# 1M vectors took 59 bytes each in memory at recall@10 0.982, p95 3.8 ms, and 2M 58 bytes at
-# 0.967 (benchmarks/scale_pq.py on vectors derived from real ones, 2026-12-01).
+# Past this many vectors the index is compressed (see the module's docstring). At 1M vectors
+# derived from real ones (benchmarks/scale_pq.py, measured 2026-12-01) the half-precision IVF
+# holds 795 bytes a vector in memory for recall@10 0.992, the compressed index 59 (plus 776 on
+# disk) for 0.982, both at p95 under 6 ms; from 2M vectors (1.5 GiB an index in half precision)
+# the memory matters more than that recall, and below it the compressed index's slower training
+# and larger files are not worth it.
 COMPRESSED_FROM = 2_000_000
-COMPRESSED_NPROBE = 32
-RERANK_FACTOR = 32  # candidates from the codes per result asked, re-ranked by exact vectors
+COMPRESSED_NPROBE = 32  # recall@10 0.982 at 1M; 16 gives 0.976
+# Candidates from the codes per result asked, re-ranked by their exact vectors: recall@10 at 1M
+# is 0.954 with 16, 0.974 with 24, 0.982 with 32 (p95 2.6, 3.6, 3.8 ms), and 0.967 at 2M.
+RERANK_FACTOR = 32
 DIMENSIONS_PER_CODE = 8  # product quantiser: one 8-bit code per 8 dimensions (384 -> 48 bytes)
 # Exact vectors added since the compressed index was written whole are held in memory (half
 # precision, ~770 bytes each at 384 dimensions); past this many it is written whole again.
@@ -481,7 +485,8 @@ def _map_randomly(path: Path) -> np.ndarray:
         if count == 0:
             return np.zeros(shape, dtype)
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    mapped.madvise(mmap.MADV_RANDOM)
+    if hasattr(mmap, "MADV_RANDOM"):  # not on every platform
+        mapped.madvise(mmap.MADV_RANDOM)
     return np.frombuffer(mapped, dtype, count, offset).reshape(shape)
 
 
