@@ -198,7 +198,9 @@ def answerability(asked: Sequence[Asked], ranker: Logistic) -> np.ndarray:
         store = a.index.store
         ranked = rank(a.question.question, a.candidates, a.index.lexical, ranker)
         best = answer_units(store, ranked, 1)[0].text
-        unseen = {d.id for d in store.documents().values() if a.removed and in_group(d.path, a)}
+        # A question asked as if its own file were absent: that file's documents are unseen.
+        documents = store.documents().values() if a.removed else ()
+        unseen = {d.id for d in documents if in_group(d.path, a)}
         rows.append(
             answerability_row(a.question.question, ranked, best, a.index.lexical, store, unseen)
         )
