@@ -310,11 +310,16 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_index_is_the_same(
     killed: list[int] = []
 
     def kill_once(stage: str, done: int, total: int) -> None:
-        if not killed:  # the first file is back: the other batches are still queued or running
-            victims = cluster.encoder_processes()
-            assert victims, "no encoder actor on the second node"
-            os.kill(victims[0], signal.SIGKILL)
-            killed.append(victims[0])
+        if killed:
+            return
+        # The first file is back: the other batches are still queued or running. The second
+        # node's actor may still be loading its encoder, so give it time to appear.
+        deadline = time.monotonic() + 60
+        while not (victims := cluster.encoder_processes()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert victims, "no encoder actor on the second node after 60 s"
+        os.kill(victims[0], signal.SIGKILL)
+        killed.append(victims[0])
 
     Assistant(local).update_index()
     options = RayOptions(cluster.address, batch_size=1)
