@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim.answer.rank import MAX_UNIT_SENTENCES, Ranked, answer_units, build_answers
-from verbatim.answer.retrieve import Retriever
+from verbatim.answer.rank import (
+    MAX_UNIT_SENTENCES,
+    Ranked,
+    answer_units,
+    build_answers,
+    unit_text,
+)
+from verbatim.answer.retrieve import Candidate, Retriever
+from verbatim.answer.units import LIST_ITEMS
 from verbatim.assistant import Assistant
 from verbatim.types import Answer
 
@@ -27,6 +34,9 @@ How do I recover a damaged file?
 
 Run the recovery tool on it and keep the blocks that check out.
 """
+LONG_LIST = "# Codes\n\nThe exit codes are these:\n\n" + "".join(
+    f"- code {n} means outcome number {n};\n" for n in range(1, 13)
+)
 COPY = """# Notes
 
 Larger blocks give better compression. They also take more memory.
@@ -35,32 +45,55 @@ Larger blocks give better compression. They also take more memory.
 
 @pytest.fixture
 def indexed(assistant: Assistant, write_files: MakeCorpus) -> Assistant:
-    write_files({"guide.md": GUIDE, "notes.md": COPY})
+    write_files({"guide.md": GUIDE, "notes.md": COPY, "codes.md": LONG_LIST})
     assistant.update_index()
     return assistant
 
 
-def answers(
-    assistant: Assistant, order: list[str], k: int = 3, scores: list[float] | None = None
-) -> list[Answer]:
-    """The answers built when the ranker puts the sentences ``order`` first, in that order
-    (scored 1/2, 1/3, ... unless ``scores`` are given)."""
-    index = assistant.index
-    candidates = Retriever(index, assistant.question_encoder.encode).candidates(
-        "compression blocks memory flag damaged file recover environment variable"
+def candidates(assistant: Assistant, path: str = "guide.md") -> dict[str, Candidate]:
+    """The candidates from ``path`` of a question that finds every sentence, by text."""
+    found = Retriever(assistant.index, assistant.question_encoder.encode).candidates(
+        "compression blocks memory flag damaged file recover environment variable exit codes"
     )
-    own = {c.sentence.text: c for c in candidates if c.passage.path == "guide.md"}
+    return {c.sentence.text: c for c in found if c.passage.path == path}
+
+
+def answers(
+    assistant: Assistant,
+    order: list[str],
+    k: int = 3,
+    scores: list[float] | None = None,
+    path: str = "guide.md",
+) -> list[Answer]:
+    """The answers built when the ranker puts the sentences ``order`` of ``path`` first, in that
+    order (scored 1/2, 1/3, ... unless ``scores`` are given)."""
+    index = assistant.index
+    own = candidates(assistant, path)
     scores = scores or [1 / (n + 2) for n in range(len(order))]
     ranked = [Ranked(own[text], score, 0.0, 0.0) for text, score in zip(order, scores, strict=True)]
     return build_answers(index.store, answer_units(index.store, ranked, k))
 
 
-def test_a_lead_in_is_quoted_with_what_it_announces(indexed: Assistant) -> None:
+def test_a_lead_in_is_quoted_with_the_list_it_introduces(indexed: Assistant) -> None:
     lead_in = "There are two ways to choose how hard the compressor works:"
     first = answers(indexed, [lead_in])[0]
-    assert first.text == f"{lead_in} pass a flag from -1 to -9 on the command line;"
+    assert first.text == (
+        f"{lead_in} pass a flag from -1 to -9 on the command line;"
+        " set the BZIP2 environment variable before you run it."
+    )  # and not the paragraph after the list
     (source,) = first.sources
-    assert (source.path, source.line_start, source.line_end) == ("guide.md", 3, 5)
+    assert (source.path, source.line_start, source.line_end) == ("guide.md", 3, 6)
+    # The ranker's labels read the lead-in as its answer quotes it.
+    assert unit_text(candidates(indexed)[lead_in]) == first.text
+
+
+def test_a_long_list_is_quoted_up_to_its_limit(indexed: Assistant) -> None:
+    lead_in = "The exit codes are these:"
+    first = answers(indexed, [lead_in], path="codes.md")[0]
+    items = [f"code {n} means outcome number {n};" for n in range(1, LIST_ITEMS + 1)]
+    assert first.text == " ".join([lead_in, *items])
+    assert (first.sources[0].line_start, first.sources[0].line_end) == (3, 5 + LIST_ITEMS - 1)
+    assert unit_text(candidates(indexed, "codes.md")[lead_in]) == first.text
 
 
 def test_a_question_line_is_quoted_with_its_answer(indexed: Assistant) -> None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from verbatim.answer.features import NAMES, features, lacks_kind
 from verbatim.answer.retrieve import Candidate
-from verbatim.answer.units import announces, read_whole, refers_back
+from verbatim.answer.units import (
+    LIST_ITEMS,
+    announced,
+    announces,
+    leads_in,
+    read_whole,
+    refers_back,
+)
 from verbatim.index.lexical import query_terms, terms
 from verbatim.index.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
@@ -287,16 +294,21 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
         sorted((r.candidate.sentence for r in unit), key=lambda s: s.position) for unit in units
     ]
     neighbours = store.sentences(
-        [span[-1].id + 1 for span in spans if announces(span[-1].text)]
+        [
+            span[-1].id + step
+            for span in spans
+            if announces(span[-1].text)
+            for step in range(1, (LIST_ITEMS if leads_in(span[-1].text) else 1) + 1)
+        ]
         + [span[0].id - 1 for span in spans if refers_back(span[0].text)]
     )
     result = []
     for unit, span in zip(units, spans, strict=True):
-        before, after = neighbours.get(span[0].id - 1), neighbours.get(span[-1].id + 1)
+        before = neighbours.get(span[0].id - 1)
         if before and _adjacent(span[0], before, -1) and refers_back(span[0].text):
             span.insert(0, before)
-        if after and _adjacent(span[-1], after, +1) and announces(span[-1].text):
-            span.append(after)
+        if announces(span[-1].text):
+            span.extend(announced(span[-1], neighbours))
         result.append(Unit(unit[0], tuple(span), sum(r.score for r in unit)))
     return result
 

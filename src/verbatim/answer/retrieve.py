@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from verbatim.answer.units import LIST_ITEMS, announced, leads_in
 from verbatim.index.directory import Index
 from verbatim.index.lexical import query_terms
 from verbatim.index.store import PassageRecord, SentenceRecord
@@ -37,7 +38,7 @@ class Candidate:
     sentence: SentenceRecord
     passage: PassageRecord
     previous: str  # the sentence before it in its passage ("" for the first): what "it" may be
-    next: str  # the sentence after it in its passage ("" for the last): what a lead-in announces
+    next: str  # what it would announce (units.announced): the sentence after it, or a list
     sentence_cosine: float
     passage_cosine: float
     sentence_lexical: float
@@ -91,13 +92,13 @@ class Retriever:
                 sentence=sentences[sid],
                 passage=passages[sentences[sid].passage_id],
                 previous=before.text if (before := previous.get(sid)) else "",
-                next=after.text if (after := following.get(sid)) else "",
+                next=" ".join(s.text for s in announced(sentences[sid], known)),
                 sentence_cosine=float(cosines[sid]),
                 passage_cosine=float(passage_cos[sentences[sid].passage_id]),
                 sentence_lexical=sentence_lexical.get(sid, 0.0),
                 passage_lexical=passage_lexical.get(sentences[sid].passage_id, 0.0),
                 previous_cosine=float(cosines[before.id]) if before else 0.0,
-                next_cosine=float(cosines[after.id]) if after else 0.0,
+                next_cosine=float(cosines[after.id]) if (after := following.get(sid)) else 0.0,
             )
             for sid in sentence_ids_list
         ]
@@ -112,9 +113,15 @@ class Retriever:
 
 
 def _beside(sentences: dict[int, SentenceRecord]) -> set[int]:
-    """The ids of the sentences just before and after each of ``sentences``: a document's
-    sentences are stored in order, so they have the ids one below and one above."""
-    return {i + step for i, s in sentences.items() for step in (-1, 1) if s.position + step >= 0}
+    """The ids of the sentences just before and after each of ``sentences`` (and after a
+    lead-in, of the list it may introduce): a document's sentences are stored in order, so
+    they have the ids just below and above."""
+    return {
+        i + step
+        for i, s in sentences.items()
+        for step in range(-1, (LIST_ITEMS if leads_in(s.text) else 1) + 1)
+        if step and s.position + step >= 0
+    }
 
 
 def _neighbours(
