@@ -15,11 +15,11 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from verbatim.answer.retrieve import Candidate
-from verbatim.answer.units import announces, refers_back
+from verbatim.answer.units import announces, words_refer_back
 from verbatim.index.lexical import (
     STOPWORDS,
     LexicalIndex,
@@ -293,7 +293,8 @@ class _Reading:
 
     @functools.cached_property
     def cases(self) -> dict[str, set[bool]]:
-        return _cases(self.words)
+        """:func:`_cases` of the question's terms the text holds (the only ones looked up)."""
+        return _cases(self.words, self.found, set(self.wanted)) if any(self.holds) else {}
 
     def cased(self, asked: dict[str, set[bool]]) -> list[bool]:
         """Which of the question's terms the text holds in a case the question writes it in
@@ -345,7 +346,7 @@ class _Reading:
             float("\n" in text),
             float(_has_code(text)),
             float(announces(text)),
-            float(refers_back(text)),
+            float(words_refer_back(self.words)),
         )
 
     def cues(self, kind: str, question_words: set[str]) -> tuple[float, ...]:
@@ -377,12 +378,19 @@ class _Reading:
         return tuple(cues)
 
 
-def _cases(text_words: list[str]) -> dict[str, set[bool]]:
-    """For each content term of the words, the cases it is written in after the first word
-    (True: capitalised, as in a name)."""
+def _cases(
+    text_words: list[str], found: list[str] | None = None, only: Collection[str] | None = None
+) -> dict[str, set[bool]]:
+    """For each content term of the words (or each of ``only``), the cases it is written in
+    after the first word (True: capitalised, as in a name); ``found`` are the words' terms
+    (:func:`terms_of_words`) if already known."""
     kept = [(n, w) for n, w in enumerate(text_words) if w.casefold() not in STOPWORDS]
+    if found is None:
+        found = terms_of_words([w for _, w in kept])
     cases: dict[str, set[bool]] = {}
-    for (number, word), term in zip(kept, terms_of_words([w for _, w in kept]), strict=True):
+    for (number, word), term in zip(kept, found, strict=True):
+        if only is not None and term not in only:
+            continue
         seen = cases.setdefault(term, set())
         if number:
             seen.add(word[:1].isupper())

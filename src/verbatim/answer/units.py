@@ -24,7 +24,12 @@ LIST_CHARS = 800  # and characters of them
 def refers_back(text: str) -> bool:
     """Whether a sentence's subject is a pronoun that the sentence before names: a personal
     pronoun comes before any name (a capitalised word after the first)."""
-    for number, word in enumerate(words(text)):
+    return words_refer_back(words(text))
+
+
+def words_refer_back(text_words: list[str]) -> bool:
+    """:func:`refers_back` of a sentence already split into its words."""
+    for number, word in enumerate(text_words):
         if word.casefold() in _PERSONAL:
             return True
         if number and word[:1].isupper():
