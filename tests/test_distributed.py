@@ -4,6 +4,7 @@ reads and embeds; the index it makes equals the local one, and survives a worker
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -275,7 +276,7 @@ def test_an_index_made_on_ray_equals_the_local_one_and_updates_alike(
         ray=options, progress=lambda stage, done, total: stages.append(stage)
     )
     assert report.rebuilt and len(report.added) == 5 and report.passages_embedded > 80
-    assert stages and set(stages) == {"reading and embedding files"}
+    assert stages and set(stages) == {"embedding passages"}
     assert_same_index(local.index, remote.index)
     assert answers(remote) == answers(local)
 
@@ -298,6 +299,29 @@ def test_an_index_made_on_ray_equals_the_local_one_and_updates_alike(
 
     # Nothing changed: nothing is sent to the cluster.
     assert Assistant(remote).update_index().changes == 0
+
+
+def test_a_ray_run_reports_its_progress_in_passages_as_a_local_run_does(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    settings = Settings(_corpus(tmp_path), tmp_path / "index", packaged_model_path())
+    calls: list[tuple[str, int, int]] = []
+
+    Assistant(settings).update_index(
+        ray=RayOptions(cluster.address, batch_size=1),
+        progress=lambda stage, done, total: calls.append((stage, done, total)),
+    )
+    index = Index.open(settings.index)
+    try:
+        files, passages, _ = index.store.counts()
+    finally:
+        index.close()
+    assert len(calls) == files == 5  # one call a file, as it comes back
+    assert {stage for stage, _, _ in calls} == {"embedding passages"}
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(calls))  # done never goes back
+    assert all(total >= done for _, done, total in calls)
+    assert all(total > done for _, done, total in calls[:-1])  # the line ends with the run
+    assert calls[-1][1] == calls[-1][2] == passages  # exact after the last file
 
 
 def test_a_worker_killed_mid_run_is_replaced_and_the_index_is_the_same(
@@ -348,7 +372,7 @@ def test_a_driver_killed_mid_run_leaves_the_previous_index_answering(
     try:
         assert driver.stderr is not None
         for line in driver.stderr:  # the first file is back from the cluster: mid-run
-            if line.startswith("Reading and embedding files"):
+            if line.startswith("Embedding passages"):
                 break
         else:
             pytest.fail("the Ray run ended before it reported progress")

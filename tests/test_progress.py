@@ -8,6 +8,7 @@ from verbatim.assistant import Assistant
 from verbatim.cli import progress_text
 from verbatim.index import indexer
 from verbatim.index.directory import Index
+from verbatim.index.distributed import estimated_total
 
 FILES = {
     f"{name}.md": f"# {name.title()}\n\n{text}\n"
@@ -91,3 +92,22 @@ def test_progress_shows_the_rate_and_the_time_left(
     done: int, total: int, seconds: float, line: str
 ) -> None:
     assert progress_text("embedding passages", done, total, seconds) == line
+
+
+@pytest.mark.parametrize(
+    ("done_passages", "done_bytes", "total_bytes", "total"),
+    [
+        (10, 1000, 4000, 40),  # a quarter of the bytes: four times the passages
+        (3, 200, 1000, 15),
+        (7, 300, 1000, 23),  # 23.3, rounded
+        (8, 300, 1000, 27),  # 26.7, rounded
+        (5, 999, 1000, 5),  # 5.005: never fewer than done
+        (0, 500, 1000, 0),  # no passages yet: none to scale
+        (10, 0, 1000, 10),  # no bytes done (empty files): nothing to scale by
+        (10, 1000, 1000, 10),  # all the bytes: exact
+    ],
+)
+def test_a_ray_runs_total_is_estimated_from_the_bytes_done(
+    done_passages: int, done_bytes: int, total_bytes: int, total: int
+) -> None:
+    assert estimated_total(done_passages, done_bytes, total_bytes) == total

@@ -151,9 +151,9 @@ class RayIngest:
         size = 0
         yielded = False
         states = {state.path: state for state in job.candidates}
-        for done, row in enumerate(rows, start=1):
-            if job.progress:
-                job.progress("reading and embedding files", done, len(job.candidates))
+        total_bytes = sum(state.size for state in job.candidates)
+        done_bytes = done_passages = 0
+        for done_files, row in enumerate(rows, start=1):
             if row["fingerprint"] != self.embedder.fingerprint:
                 raise ClusterError(
                     f"the Ray workers' model at {self.embedder.model_path} is not the one here "
@@ -162,6 +162,16 @@ class RayIngest:
                 )
             state = states[row["path"]]
             read = pickle.loads(row["read"])
+            if job.progress:
+                # The stage a local run reports, in passages. The cluster sends whole files, so
+                # the run's total is not known until the last one: until then it is estimated
+                # from the bytes read so far, and exact after the last file.
+                done_bytes += state.size
+                done_passages += len(read[0].passages) if isinstance(read, tuple) else 0
+                total = estimated_total(done_passages, done_bytes, total_bytes)
+                if done_files < len(job.candidates):  # done == total would end the CLI's line
+                    total = max(total, done_passages + 1)
+                job.progress("embedding passages", done_passages, total)
             if isinstance(read, UnreadableFileError):
                 job.report.skipped.append((state.path, str(read)))
                 continue
@@ -255,6 +265,15 @@ class _Encoder:
             out["sentence_vectors"].append(next(sentence_vectors) if parsed else b"")
             out["fingerprint"].append(self.embedder.fingerprint)
         return {name: np.array(values, dtype=object) for name, values in out.items()}
+
+
+def estimated_total(done_passages: int, done_bytes: int, total_bytes: int) -> int:
+    """The passages a run will have embedded, from the ``done_passages`` of its first
+    ``done_bytes`` bytes of files out of ``total_bytes``: as many per byte for the rest; never
+    fewer than ``done_passages``, and exactly that once all bytes are done."""
+    if done_bytes <= 0 or done_bytes >= total_bytes:
+        return done_passages
+    return max(done_passages, round(done_passages * total_bytes / done_bytes))
 
 
 def _split(vectors: np.ndarray, documents: list[Document], sentences: bool) -> list[bytes]:

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 # progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences";
-# on a Ray cluster (verbatim.index.distributed), "reading and embedding files".
+# on a Ray cluster (verbatim.index.distributed), "embedding passages" alone, file by file, its
+# total estimated from the bytes of the files done until the last one (then exact).
 Progress = Callable[[str, int, int], None]
 
 # Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
