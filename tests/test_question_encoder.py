@@ -14,7 +14,7 @@ import numpy as np
 from tests.conftest import SQUAD_SAMPLE
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
-from verbatim.index import question_encoder
+from verbatim.index import lock, question_encoder
 from verbatim.index.embed import Embedder
 from verbatim.index.question_encoder import QuestionEncoder
 
@@ -73,6 +73,9 @@ def test_an_index_without_an_export_still_answers_and_gets_one(
     older = Assistant(settings)
     assert isinstance(older.question_encoder, Embedder)
     assert older.ask("When does the ferry leave?").answers[0].text.startswith("The ferry")
+    with lock.writing(settings.index):  # another process writes the index: it exports, not us
+        assert older.ensure_index() is None
+    assert sorted(p.name for p in settings.index.glob("encoder-*")) == []
     older.ensure_index()
     assert exported.is_dir()
     assert isinstance(Assistant(settings).question_encoder, QuestionEncoder)

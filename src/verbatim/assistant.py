@@ -106,7 +106,14 @@ class Assistant:
                 return self.update_index(progress=progress)
             except IndexBusyError:
                 return None  # another process is updating it: answer from the current index
-        if warning := indexer.prepare_question_encoder(self.settings.index, self.embedder):
+        if indexer.question_encoder_settled(self.settings.index, self.embedder):
+            return None
+        try:  # one exporter at a time: each clears the folder of other exports first
+            with lock.writing(self.settings.index):
+                warning = indexer.prepare_question_encoder(self.settings.index, self.embedder)
+        except IndexBusyError:
+            return None  # another process is writing the index, and exports with it
+        if warning:
             self._question_encoder = None  # the export made now is the one to use
             return indexer.Report(warnings=[warning])
         return None
