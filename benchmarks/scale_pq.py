@@ -1,12 +1,14 @@
 """The compressed index of the 100M class against exact search, at 1M vectors and more.
 
-The vectors are DERIVED FROM REAL ONES, not embedded: 1M real embeddings would take this machine
-about a day. The squad-dev corpus is embedded once with the packaged MiniLM model (its passages
-and sentences, cached under /tmp) and each vector made here is a blend of two of those real
-vectors, random weights (the second weighs 0 to ``--blend``), plus Gaussian noise of norm
-``--noise``, normalised: points spread along the segments between real neighbours instead of
-tight copies of a few thousand of them (``--blend 0`` makes the copies of benchmarks/scale.py).
-The queries are real squad-dev questions, embedded by the same model.
+By default the vectors are DERIVED FROM REAL ONES, not embedded: the squad-dev corpus is
+embedded once with the packaged MiniLM model (its passages and sentences, cached under /tmp)
+and each vector made here is a blend of two of those real vectors, random weights (the second
+weighs 0 to ``--blend``), plus Gaussian noise of norm ``--noise``, normalised: points spread
+along the segments between real neighbours instead of tight copies of a few thousand of them
+(``--blend 0`` makes the copies of benchmarks/scale.py). The queries are real squad-dev
+questions, embedded by the same model. With ``--real`` the vectors are real embeddings of
+distinct texts instead, as many as benchmarks/real_texts.py has embedded so far, and the last
+``--queries`` of them are the queries.
 
 Each index is built with `VectorIndex` (the code Verbatim runs) the way an index grows, a batch
 of ``BATCH`` vectors at a time, written as Verbatim's commits write it (whole when
@@ -36,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import real_texts
 from _real_vectors import real_vectors
 
 from verbatim.index import vectors
@@ -190,10 +193,21 @@ def main() -> None:
     parser.add_argument("--reranks", default="8,16,32", help="candidates re-ranked per result")
     parser.add_argument("--blend", type=float, default=0.5, help="largest weight of the second")
     parser.add_argument("--noise", type=float, default=0.3, help="norm of the added noise")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="real embeddings of distinct texts (benchmarks/real_texts.py) instead of blends; "
+        "the last --queries of them held out as queries",
+    )
     args = parser.parse_args()
-    base, questions = real_vectors()
     rng = np.random.default_rng(1)
-    queries = questions[rng.choice(len(questions), args.queries, replace=False)]
+    if args.real:
+        base = real_texts.embedded()
+        queries = np.array(base[len(base) - args.queries :])
+        base = base[: len(base) - args.queries]
+    else:
+        base, questions = real_vectors()
+        queries = questions[rng.choice(len(questions), args.queries, replace=False)]
     settings = [(int(n), int(r)) for n in args.nprobes.split(",") for r in args.reranks.split(",")]
     names = list(CHOICES)
     chosen: list[tuple[str, str | None]] = [
@@ -202,7 +216,10 @@ def main() -> None:
     if args.reference:
         chosen.append(("half-precision IVF (today's)", None))
     print(
-        f"vectors DERIVED FROM {len(base):,} REAL MiniLM vectors of squad-dev (blends of two, "
+        f"{len(base):,} real MiniLM vectors of distinct prose lines (benchmarks/real_texts.py); "
+        f"{len(queries)} more of them as queries"
+        if args.real
+        else f"vectors DERIVED FROM {len(base):,} REAL MiniLM vectors of squad-dev (blends of two, "
         f"the second weighing up to {args.blend}, plus noise of norm {args.noise}); "
         f"{len(queries)} real squad-dev questions as queries"
     )
@@ -220,7 +237,13 @@ def main() -> None:
         query_file = Path(folder) / "queries.npy"
         np.save(query_file, queries)
         for size in (int(s) for s in args.sizes.split(",")):
-            data = blend(base, size, args.blend, args.noise, seed=size)
+            if args.real and size > len(base):
+                raise SystemExit(f"only {len(base):,} real vectors: run benchmarks/real_texts.py")
+            data = (
+                np.array(base[:size])
+                if args.real
+                else blend(base, size, args.blend, args.noise, seed=size)
+            )
             truth = exact_neighbours(data, queries)
             for name, template in chosen:
                 path = Path(folder) / "index.faiss"
