@@ -188,7 +188,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000")
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--choices", default="0", help="numbers in CHOICES, e.g. 0,1,2")
-    parser.add_argument("--reference", action="store_true", help="also the half-precision IVF")
+    parser.add_argument(
+        "--reference", action="store_true", help="also the half-precision IVF, at each nprobe"
+    )
     parser.add_argument("--nprobes", default="16,32")
     parser.add_argument("--reranks", default="8,16,32", help="candidates re-ranked per result")
     parser.add_argument("--blend", type=float, default=0.5, help="largest weight of the second")
@@ -266,7 +268,11 @@ def main() -> None:
                 index.remove(rng.choice(size, 1000, replace=False))
                 removal = time.perf_counter() - started
                 del index
-                report = probe(path, query_file, settings if template else [(vectors.NPROBE, 1)])
+                report = probe(
+                    path,
+                    query_file,
+                    settings if template else sorted({(n, 1) for n, _ in settings}),
+                )
                 for result in report["results"]:
                     print(
                         f"| {size:,} | {name}: {factory} | {result['nprobe']} | "
