@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 # are trained again each time the index outgrows them fourfold, so a large index is never served
 # by lists trained on a small one.
 APPROXIMATE_FROM = 50_000
-NPROBE = 32  # recall@10 0.98-1.00 from 50k to 1M; 16 gives 0.96-0.98 and 8 gives 0.94-0.96
+# Those recalls were of vectors derived from a few thousand real ones. On 100k real vectors of
+# distinct texts (benchmarks/scale_pq.py --real, 2026-12-01; IVF447) nprobe 16 / 32 / 64 / 128
+# gave recall@10 0.836 / 0.896 / 0.947 / 0.978 at p95 7.8 / 8.1 / 8.4 / 12.4 ms: 64 it is.
+NPROBE = 64
 # Past this many vectors the index is compressed (see the module's docstring). At 1M vectors
 # derived from real ones (benchmarks/scale_pq.py, measured 2026-12-01) the half-precision IVF
 # holds 795 bytes a vector in memory for recall@10 0.992, the compressed index 59 (plus 776 on
