@@ -1,9 +1,9 @@
 """What a sentence needs of its neighbours to be read whole: a lead-in ("There are two ways:",
 a FAQ's question line, a bare term) needs the sentence after it (and a lead-in ending in a colon
 the whole list it introduces), and a sentence whose subject is a pronoun ("From 1998, he was the
-commander...") the sentence before it. The ranker's labels and
-features read a sentence so, and an answer quotes it so. (Embedding each sentence so read, too,
-was measured and dropped: realdocs-dev answer@1 0.600 -> 0.583, SQuAD held out 0.789 -> 0.781.)"""
+commander...") the sentence before it. The ranker's labels and features read a sentence so, and
+an answer quotes it so. (Embedding each sentence so read, too, was measured and dropped:
+realdocs-dev answer@1 0.600 -> 0.583, SQuAD held out 0.789 -> 0.781.)"""
 
 from __future__ import annotations
 
