@@ -16,9 +16,6 @@ busier day).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,45 +24,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _probe import K, probe, recall
 from _real_vectors import real_vectors
 
 from verbatim.index import vectors
 from verbatim.index.vectors import VectorIndex
 
-K = 10
 THRESHOLD = vectors.APPROXIMATE_FROM
 BATCH = 10_000  # vectors an indexing batch adds: ~1,000 passages and their sentences
 TARGETS = "recall@10 >= 0.95, p95 <= 100 ms, RSS <= 2048 MiB, open <= 2 s"
-
-# Runs in a fresh interpreter: open a saved index, query it one vector at a time, report.
-PROBE = """
-import json, pathlib, sys, time
-import faiss  # imported before the clock starts: opening is what is timed
-import numpy as np
-from verbatim.index.vectors import VectorIndex
-path, queries_path, k = sys.argv[1], sys.argv[2], int(sys.argv[4])
-nprobes = json.loads(sys.argv[3])
-queries = np.load(queries_path)
-started = time.perf_counter()
-index = VectorIndex.load(pathlib.Path(path))
-opened = time.perf_counter() - started
-results = {}
-for nprobe in nprobes:
-    if nprobe:
-        index._index.nprobe = nprobe
-    times, found = [], []
-    for query in queries:
-        started = time.perf_counter()
-        hits = index.search(query, k)
-        times.append(time.perf_counter() - started)
-        found.append([i for i, _ in hits])
-    times.sort()
-    results[nprobe] = {"p50": times[len(times) // 2], "p95": times[int(len(times) * 0.95)],
-                       "found": found}
-status = pathlib.Path("/proc/self/status").read_text().split()
-rss = int(status[status.index("VmHWM:") + 1]) / 1024  # ru_maxrss would count the parent's
-print(json.dumps({"open": opened, "rss": rss, "results": results}))
-"""
 
 
 def replicate(base: np.ndarray, size: int, noise: float, seed: int) -> np.ndarray:
@@ -95,24 +62,6 @@ def build(data: np.ndarray, approximate: bool, path: Path) -> tuple[VectorIndex,
     assert index.is_approximate == approximate
     index.save(path)
     return index, seconds
-
-
-def probe(path: Path, queries: Path, nprobes: list[int]) -> dict:
-    # One thread, as one query uses: on a loaded machine two OpenMP threads are 2x slower.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
-    output = subprocess.run(
-        [sys.executable, "-c", PROBE, str(path), str(queries), json.dumps(nprobes), str(K)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    ).stdout
-    return json.loads(output)
-
-
-def recall(found: list[list[int]], truth: np.ndarray) -> float:
-    hits = sum(len(set(f) & set(t.tolist())) for f, t in zip(found, truth, strict=True))
-    return hits / truth.size
 
 
 def main() -> None:
@@ -149,13 +98,13 @@ def main() -> None:
                 ("exact", exact_build, "exact.faiss", [0]),
                 (f"IVF{lists},SQfp16", approximate_build, "ivf.faiss", nprobes),
             ):
-                report = probe(Path(folder) / path, query_file, probes)
-                for nprobe, result in report["results"].items():
+                report = probe(Path(folder) / path, query_file, [(n, None) for n in probes])
+                for result in report["results"]:
                     print(
-                        f"| {size:,} | {name} | {nprobe if nprobe != '0' else '-'} | "
+                        f"| {size:,} | {name} | {result['nprobe'] or '-'} | "
                         f"{seconds:.1f} | {report['open']:.2f} | {result['p50'] * 1e3:.1f} | "
                         f"{result['p95'] * 1e3:.1f} | {recall(result['found'], truth):.3f} | "
-                        f"{report['rss']:.0f} |",
+                        f"{report['rss']['VmHWM']:.0f} |",
                         flush=True,
                     )
                 (Path(folder) / path).unlink()

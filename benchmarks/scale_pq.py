@@ -27,9 +27,6 @@ disk, are counted apart, as is the store. Peak memory was 5.0 GiB at 1M vectors 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,12 +36,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import real_texts
+from _probe import K, probe, recall
 from _real_vectors import real_vectors
 
 from verbatim.index import vectors
 from verbatim.index.vectors import ExactVectors, VectorIndex
 
-K = 10
 BATCH = 10_000  # vectors an indexing batch adds: ~1,000 passages and their sentences
 TARGETS = "bytes/vector in memory <= 64, recall@10 >= 0.95, p95 <= 20 ms"
 CHOICES = {  # name: the factory string's template, {lists} and {codes} (dimension / 8) filled
@@ -54,40 +51,6 @@ CHOICES = {  # name: the factory string's template, {lists} and {codes} (dimensi
     "fast-scan PQ, 4 bits x d/4": "IVF{lists},PQ{codes4}x4fs",
     "fast-scan PQ, 4 bits x d/8": "IVF{lists},PQ{codes}x4fs",
 }
-
-# Runs in a fresh interpreter: open a saved index, query it one vector at a time, report.
-PROBE = """
-import json, pathlib, sys, time
-import faiss  # imported before the clock starts: opening is what is timed
-import numpy as np
-from verbatim.index import vectors
-from verbatim.index.vectors import VectorIndex
-path, queries_path, k = sys.argv[1], sys.argv[2], int(sys.argv[4])
-settings = json.loads(sys.argv[3])
-queries = np.load(queries_path)
-started = time.perf_counter()
-index = VectorIndex.load(pathlib.Path(path))
-opened = time.perf_counter() - started
-results = []
-for nprobe, rerank in settings:
-    vectors._inverted_file(index._index).nprobe = nprobe
-    vectors.RERANK_FACTOR = rerank
-    for query in queries[:20]:  # warm up: the pages a query touches first come from disk
-        index.search(query, k)
-    times, found = [], []
-    for query in queries:
-        started = time.perf_counter()
-        hits = index.search(query, k)
-        times.append(time.perf_counter() - started)
-        found.append([i for i, _ in hits])
-    times.sort()
-    results.append({"nprobe": nprobe, "rerank": rerank, "p50": times[len(times) // 2],
-                    "p95": times[int(len(times) * 0.95)], "found": found})
-status = pathlib.Path("/proc/self/status").read_text().split()
-rss = {name: int(status[status.index(name + ":") + 1]) / 1024  # ru_maxrss counts the parent's
-       for name in ("VmHWM", "RssAnon", "RssFile")}
-print(json.dumps({"open": opened, "rss": rss, "results": results}))
-"""
 
 
 def blend(base: np.ndarray, size: int, weight: float, noise: float, seed: int) -> np.ndarray:
@@ -157,30 +120,12 @@ def build(data: np.ndarray, template: str | None, path: Path) -> tuple[VectorInd
     return index, {"build": seconds, "writes": writes + 1}
 
 
-def probe(path: Path, queries: Path, settings: list[tuple[int, int]]) -> dict:
-    # One thread, as one query uses: on a loaded machine two OpenMP threads are 2x slower.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
-    output = subprocess.run(
-        [sys.executable, "-c", PROBE, str(path), str(queries), json.dumps(settings), str(K)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    ).stdout
-    return json.loads(output)
-
-
 def memory_use(rss: dict[str, float]) -> str:
     return f"{rss['VmHWM']:.0f} ({rss['RssAnon']:.0f} + {rss['RssFile']:.0f})"
 
 
 def rerank(result: dict, template: str | None) -> str:
     return f"x{result['rerank']}" if template else "-"
-
-
-def recall(found: list[list[int]], truth: np.ndarray) -> float:
-    hits = sum(len(set(f) & set(t.tolist())) for f, t in zip(found, truth, strict=True))
-    return hits / truth.size
 
 
 def main() -> None:
@@ -272,6 +217,7 @@ def main() -> None:
                     path,
                     query_file,
                     settings if template else sorted({(n, 1) for n, _ in settings}),
+                    warm_up=20,
                 )
                 for result in report["results"]:
                     print(
