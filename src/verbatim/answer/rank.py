@@ -14,14 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from verbatim.answer.features import NAMES, features, lacks_kind
 from verbatim.answer.retrieve import Candidate
-from verbatim.answer.units import (
-    LIST_ITEMS,
-    announced,
-    announces,
-    leads_in,
-    read_whole,
-    refers_back,
-)
+from verbatim.answer.units import announced, announces, reach, read_whole, refers_back
 from verbatim.index.lexical import query_terms, terms
 from verbatim.index.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
@@ -298,7 +291,7 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
             span[-1].id + step
             for span in spans
             if announces(span[-1].text)
-            for step in range(1, (LIST_ITEMS if leads_in(span[-1].text) else 1) + 1)
+            for step in range(1, reach(span[-1].text) + 1)
         ]
         + [span[0].id - 1 for span in spans if refers_back(span[0].text)]
     )

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verbatim.answer.units import LIST_ITEMS, announced, leads_in
+from verbatim.answer.units import announced, reach
 from verbatim.index.directory import Index
 from verbatim.index.lexical import query_terms
 from verbatim.index.store import PassageRecord, SentenceRecord
@@ -119,7 +119,7 @@ def _beside(sentences: dict[int, SentenceRecord]) -> set[int]:
     return {
         i + step
         for i, s in sentences.items()
-        for step in range(-1, (LIST_ITEMS if leads_in(s.text) else 1) + 1)
+        for step in range(-1, reach(s.text) + 1)
         if step and s.position + step >= 0
     }
 

@@ -59,6 +59,12 @@ def leads_in(text: str) -> bool:
     return text.rstrip().endswith(":")
 
 
+def reach(text: str) -> int:
+    """How many sentences after one :func:`announced` may read: a list's worth after a colon,
+    else one."""
+    return LIST_ITEMS if leads_in(text) else 1
+
+
 def announced(lead_in: SentenceRecord, known: Mapping[int, SentenceRecord]) -> list[SentenceRecord]:
     """What ``lead_in`` announces, from the sentences ``known`` by id: the sentence after it in
     its passage and page, and after a colon the items of the list that sentence begins, each in
@@ -66,7 +72,7 @@ def announced(lead_in: SentenceRecord, known: Mapping[int, SentenceRecord]) -> l
     up to :data:`LIST_ITEMS` and :data:`LIST_CHARS`."""
     items: list[SentenceRecord] = []
     size, last = 0, lead_in
-    while len(items) < (LIST_ITEMS if leads_in(lead_in.text) else 1):
+    while len(items) < reach(lead_in.text):
         item = known.get(last.id + 1)
         if (
             item is None
