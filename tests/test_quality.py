@@ -127,3 +127,31 @@ def test_a_sentence_is_read_after_the_one_before_and_under_its_title(
     # The answer is quoted with the sentence that says who "he" is.
     first = assistant.ask(question).answers[0]
     assert first.text == "Nikola Tesla was born in Smiljan. He spoke eight languages."
+
+
+def test_dense_retrieval_searches_passages_and_reads_sentences_by_id(
+    bundled: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sentence vectors are never searched (at 100M passages their codes would not fit in
+    memory): the nearest of the nearest passages' sentences, by their own vectors, are
+    candidates, with those cosines."""
+    from verbatim.answer.retrieve import DENSE_PASSAGES, DENSE_SENTENCES, Retriever
+
+    index = bundled.index
+
+    def no_search(*args: object) -> None:
+        raise AssertionError("the sentence vectors were searched")
+
+    monkeypatch.setattr(index.sentence_vectors, "search", no_search)
+    question = "Who commanded the Quds Force?"
+    vector = bundled.question_encoder.encode([question])[0]
+    nearest = [p for p, _ in index.passage_vectors.search(vector, DENSE_PASSAGES)]
+    ids = [s.id for s in index.store.sentences_of_passages(nearest)]
+    cosines = dict(zip(ids, (index.sentence_vectors.vectors(ids) @ vector).tolist(), strict=True))
+    expected = sorted(ids, key=lambda i: -cosines[i])[:DENSE_SENTENCES]
+    assert len(ids) > DENSE_SENTENCES > len(nearest)  # the test has sentences to leave out
+
+    candidates = Retriever(index, bundled.question_encoder.encode).candidates(question)
+    found = {c.sentence.id: c.sentence_cosine for c in candidates}
+    assert set(expected) <= found.keys()
+    assert [found[i] for i in expected] == pytest.approx([cosines[i] for i in expected], abs=1e-5)

@@ -1,5 +1,12 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) search over sentences and passages,
-pooled into candidate sentences that each carry the evidence for them."""
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) search, pooled into candidate sentences
+that each carry the evidence for them.
+
+The dense side searches passages only: the sentences of the nearest passages, scored by their own
+vectors, stand in for a search over every sentence. It finds as much (answer@1 on squad-dev's
+held-out questions among 100k real distractor passages 0.750 against 0.751 with every sentence
+searched; realdocs-dev 0.633 against 0.600), and the sentence vectors, ~6 a passage, are read by
+id only, never searched: at 100M passages their codes would take ~32 GiB of memory.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ from verbatim.index.vectors import VectorIndex
 if TYPE_CHECKING:
     import numpy as np
 
-DENSE_SENTENCES = 50
+DENSE_SENTENCES = 50  # of the sentences of the nearest passages, the nearest are candidates
 DENSE_PASSAGES = 20
 LEXICAL_SENTENCES = 50
 LEXICAL_PASSAGES = 20
@@ -64,7 +71,8 @@ class Retriever:
         terms = query_terms(question)
         sentence_bm25 = index.lexical.search("sentences", terms, LEXICAL_SCORED)
         passage_bm25 = index.lexical.search("passages", terms, LEXICAL_SCORED)
-        vector, dense_sentences, dense_passages = dense.result()
+        vector, dense_passages = dense.result()
+        dense_sentences = self._nearest_sentences(vector, [i for i, _ in dense_passages])
         lexical_passages = [i for i, _ in passage_bm25[:LEXICAL_PASSAGES]]
         expanded = _interleave([i for i, _ in dense_passages], lexical_passages, PASSAGES_EXPANDED)
         sentence_ids = {i for i, _ in dense_sentences + sentence_bm25[:LEXICAL_SENTENCES]}
@@ -103,13 +111,19 @@ class Retriever:
             for sid in sentence_ids_list
         ]
 
-    def _dense(
-        self, question: str
-    ) -> tuple[np.ndarray, list[tuple[int, float]], list[tuple[int, float]]]:
-        """The question's vector and its nearest sentences and passages."""
+    def _dense(self, question: str) -> tuple[np.ndarray, list[tuple[int, float]]]:
+        """The question's vector and its nearest passages."""
         vector = self.encode([question])[0]
-        sentences = self.index.sentence_vectors.search(vector, DENSE_SENTENCES)
-        return vector, sentences, self.index.passage_vectors.search(vector, DENSE_PASSAGES)
+        return vector, self.index.passage_vectors.search(vector, DENSE_PASSAGES)
+
+    def _nearest_sentences(
+        self, vector: np.ndarray, passage_ids: list[int]
+    ) -> list[tuple[int, float]]:
+        """The ``DENSE_SENTENCES`` sentences of ``passage_ids`` nearest to ``vector``, with their
+        cosines, best first."""
+        ids = [s.id for s in self.index.store.sentences_of_passages(passage_ids)]
+        cosines = _cosines(self.index.sentence_vectors, ids, vector)
+        return sorted(cosines.items(), key=lambda item: -item[1])[:DENSE_SENTENCES]
 
 
 def _beside(sentences: dict[int, SentenceRecord]) -> set[int]:
