@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from verbatim.config import packaged_model_path
+from verbatim.index.vectors import ExactVectors
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -35,13 +36,18 @@ CLI = [sys.executable, "-c", "from verbatim.cli import main; main()"]
 NAIVE = """
 import sqlite3, sys
 import faiss
+import numpy as np
 from sentence_transformers import SentenceTransformer
-model_path, vectors_path, store_path, question = sys.argv[1:]
+model_path, ids_path, rows_path, store_path, question = sys.argv[1:]
 model = SentenceTransformer(model_path, device="cpu")
 vector = model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
-scores, ids = faiss.read_index(vectors_path).search(vector, 3)
+rows = np.load(rows_path).astype(np.float32)
+index = faiss.IndexFlatIP(rows.shape[1])
+index.add(rows)
+scores, found = index.search(vector, 3)
+ids = np.load(ids_path)
 db = sqlite3.connect(store_path)
-for i, s in zip(ids[0], scores[0]):
+for i, s in zip(ids[found[0]], scores[0]):
     (text,) = db.execute("SELECT text FROM sentences WHERE id = ?", (int(i),)).fetchone()
     print(f"{s:.2f} {text}")
 """
@@ -68,9 +74,10 @@ def naive_command(index: Path) -> list[str]:
 
     store = json.loads((index / "manifest.json").read_text())["store"]
     stem = Path(store).stem
-    (vectors,) = sorted(index.glob(f"{stem}.g*.sentences.faiss"))
+    (vectors,) = sorted(index.glob(f"{stem}.g*.sentences.json"))
+    ids, rows = (str(path) for path in ExactVectors.paths(vectors))
     model = str(packaged_model_path())
-    return [sys.executable, "-c", NAIVE, model, str(vectors), str(index / store), QUESTION]
+    return [sys.executable, "-c", NAIVE, model, ids, rows, str(index / store), QUESTION]
 
 
 def start_server(places: list[str]) -> subprocess.Popen[bytes]:

@@ -5,8 +5,8 @@ Times, in one run over the same index and questions (p50 / p95 over rounds × qu
 - `Assistant.ask` in this process, warm (what the chat app does);
 - `verbatim serve` in a subprocess, asked through `verbatim.serve.client` (what `verbatim ask` does
   when a server runs: socket, freshness check, JSON);
-- baseline: the naive warm pipeline, sentence-transformers encode + FAISS search of the same
-  sentence vectors + the texts from SQLite;
+- baseline: the naive warm pipeline, sentence-transformers encode + an exact FAISS search of the
+  same sentence vectors + the texts from SQLite;
 - the stages of the question path, to show where the time goes.
 
 Make the index first (see benchmarks/synthetic_index.py), then, from the repository root:
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import faiss
 from _questions import BUNDLED as QUESTIONS
 
 from verbatim.allocator import warm_for_many_questions
@@ -81,15 +82,19 @@ def served(settings: Settings, rounds: int) -> tuple[float, float, float]:
 
 
 def naive(assistant: Assistant, rounds: int) -> tuple[float, float, float]:
-    """Warm sentence-transformers + FAISS over the same sentence vectors, texts from SQLite."""
+    """Warm sentence-transformers + an exact FAISS index of the same sentence vectors (as a
+    simple script builds one), texts from SQLite."""
     model = assistant.embedder.model
-    vectors = assistant.index.sentence_vectors
+    stored = assistant.index.sentence_vectors
+    ids = stored.ids()
+    vectors = faiss.IndexFlatIP(stored.dimension)
+    vectors.add(stored.vectors(ids))
     database = sqlite3.connect(assistant.index.store.path)
 
     def ask(question: str) -> None:
         vector = model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
-        for i, _ in vectors.search(vector[0], 3):
-            database.execute("SELECT text FROM sentences WHERE id = ?", (i,)).fetchone()
+        for i in vectors.search(vector, 3)[1][0]:
+            database.execute("SELECT text FROM sentences WHERE id = ?", (int(ids[i]),)).fetchone()
 
     return timed(ask, rounds)
 

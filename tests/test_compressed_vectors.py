@@ -218,7 +218,8 @@ FACTS = {
 
 
 def filler(count: int) -> str:
-    """``count`` varied sentences of no interest, enough for a compressed sentence index."""
+    """``count`` sections of two varied sentences of no interest, a passage each: enough for a
+    compressed passage index."""
     rng = random.Random(3)
     things = ["lantern", "ledger", "orchard", "harbour", "violin", "quarry", "meadow", "tram"]
     places = ["Lisbon", "Oslo", "Quito", "Hanoi", "Perth", "Tunis", "Lima", "Riga", "Accra"]
@@ -226,20 +227,20 @@ def filler(count: int) -> str:
     lines = [
         f"The {rng.choice(['old', 'blue', 'small', 'third'])} {rng.choice(things)} of "
         f"{rng.choice(places)} {rng.choice(deeds)} in {1800 + number}."
-        for number in range(count)
+        for number in range(2 * count)
     ]
-    return "\n\n".join(" ".join(lines[i : i + 6]) for i in range(0, count, 6)) + "\n"
+    return "".join(f"## Note {i}\n\n{lines[2 * i]} {lines[2 * i + 1]}\n\n" for i in range(count))
 
 
 def test_an_assistant_answers_updates_and_reopens_with_a_compressed_index(
     assistant, write_files, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 5)
-    monkeypatch.setattr(vectors, "COMPRESSED_FROM", 5)  # the sentences': over 256 here
+    monkeypatch.setattr(vectors, "COMPRESSED_FROM", 5)  # the passages': over 256 here
     monkeypatch.setattr(vectors, "REWRITE_SHARE", 10.0)  # updates written as deltas
-    write_files({**FACTS, "filler.md": "# Notes\n\n" + filler(300)})
+    write_files({**FACTS, "filler.md": "# Notes\n\n" + filler(270)})
     assistant.update_index()
-    assert assistant.index.sentence_vectors.is_compressed
+    assert assistant.index.passage_vectors.is_compressed
     reply = assistant.ask("How many countries does the Danube flow through?")
     assert reply.answers[0].text == "The Danube flows through ten countries."
 
@@ -253,20 +254,16 @@ def test_an_assistant_answers_updates_and_reopens_with_a_compressed_index(
     index = Index.open(assistant.settings.index)  # the base files and the delta, replayed
     try:
         assert index.vector_layout()[1], "the update was written as a delta"
-        assert index.sentence_vectors.is_compressed
-        base = index.vector_paths(index.vector_layout()[0])[1]
+        assert index.passage_vectors.is_compressed
+        base = index.vector_paths(index.vector_layout()[0])[0]
         assert all(path.is_file() for path in ExactVectors.paths(base))
         assert not index._stale_files()  # the exact vectors are not taken for stale files
-        ids = index.sentence_vectors.ids()
-        assert len(ids) == index.store.counts()[2]
-        stromboli = [
-            s for s in index.store.sentences(ids.tolist()).values() if "Stromboli" in s.text
+        ids = index.passage_vectors.ids()
+        assert len(ids) == index.store.counts()[1]
+        (stromboli,) = [
+            p for p in index.store.passages(ids.tolist()).values() if "Stromboli" in p.text
         ]
-        assert (
-            index.sentence_vectors.search(index.sentence_vectors.vectors([stromboli[0].id])[0], 1)[
-                0
-            ][0]
-            == stromboli[0].id
-        )
+        vector = index.passage_vectors.vectors([stromboli.id])[0]
+        assert index.passage_vectors.search(vector, 1)[0][0] == stromboli.id
     finally:
         index.close()

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.index.directory import Index
-from verbatim.index.vectors import VectorIndex
+from verbatim.index.stored import StoredVectors
 
 
 def _files(directory: Path) -> tuple[Path, Path, Path, Path, Path]:
@@ -40,11 +40,11 @@ def _halve(path: Path) -> None:
 
 
 def _other_dimension(path: Path) -> None:
-    VectorIndex.empty(8).save(path)
+    StoredVectors.empty(8).save(path)
 
 
 def _drop_a_vector(path: Path) -> None:
-    vectors = VectorIndex.load(path)
+    vectors = StoredVectors.load(path)
     vectors.remove([int(vectors.ids()[0])])
     vectors.save(path)
 
@@ -101,7 +101,8 @@ def test_a_damaged_index_is_one_line_naming_the_problem_and_the_fix(
 
 # Every file an index holds (by its role, since names carry generations and hashes).
 _ROLES = (
-    "manifest.json", ".sqlite", ".passages.faiss", ".sentences.faiss", ".npz",
+    "manifest.json", ".sqlite", ".passages.faiss", ".sentences.json", ".sentences.json-exact.npy",
+    ".sentences.json-exact-ids.npy", ".npz",
     "encoder.json", "model.onnx", "model.onnx.data", "tokenizer.json",
 )  # fmt: skip
 

@@ -240,7 +240,10 @@ def assert_same_index(local: Path, distributed: Path) -> None:
     worst = 0.0
     for key, (metadata, vector) in expected.items():
         assert got[key][0] == metadata, key
-        worst = max(worst, float(np.abs(got[key][1] - vector).max()))
+        # Sentence vectors are kept in half precision: encodings within 1e-5 of each other may
+        # round to neighbouring half-precision values, one step apart.
+        step = np.spacing(np.abs(vector).astype(np.float16)) if key[0] == "sentence" else 0.0
+        worst = max(worst, float((np.abs(got[key][1] - vector) - step).max()))
     assert worst <= 1e-5
 
 

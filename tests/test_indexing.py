@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from verbatim.config import Settings
 from verbatim.errors import IndexDamagedError, IndexOutdatedError, RebuildRequiredError
 from verbatim.index.directory import FORMAT, MANIFEST, Index
 from verbatim.index.embed import Embedder
+from verbatim.index.vectors import ExactVectors, VectorIndex
 
 FELINES = "# Cats\n\nThe domestic cat was domesticated in the Near East around 7500 BC.\n"
 VOLCANOES = "# Volcanoes\n\nMount Etna is the most active volcano in Europe.\n"
@@ -165,9 +167,26 @@ def test_removing_files_or_touching_them_loads_no_model(
     assert answer_texts(assistant, "When was the cat domesticated?") == [CAT_SENTENCE]
 
 
+def _as_format_2(directory: Path) -> None:
+    """Turn an index into what Verbatim made before sentence vectors were kept by id: in a
+    FAISS index, format 2 in the manifest."""
+    index = Index.open(directory)
+    stored = index.sentence_vectors
+    path = index.vector_paths(index.vector_layout()[0])[1]
+    index.close()
+    legacy = VectorIndex.empty(stored.dimension)
+    legacy.add(stored.ids().tolist(), stored.vectors(stored.ids()))
+    legacy.save(path.with_suffix(".faiss"))
+    for part in (path, *ExactVectors.paths(path)):
+        part.unlink()
+    manifest = json.loads((directory / MANIFEST).read_text())
+    (directory / MANIFEST).write_text(json.dumps({**manifest, "format": 2}))
+
+
 def _as_format_1(directory: Path) -> None:
     """Turn an index into what Verbatim made before lexical segments: FTS5 tables in the store
-    (schema version 2), no segment files, format 1 in the manifest."""
+    (schema version 2), no segment files, format 1 in the manifest (and format 2's vectors)."""
+    _as_format_2(directory)
     manifest = json.loads((directory / MANIFEST).read_text())
     database = sqlite3.connect(directory / manifest["store"])
     database.executescript(
@@ -189,14 +208,16 @@ def _as_format_1(directory: Path) -> None:
     (directory / MANIFEST).write_text(json.dumps({**manifest, "format": 1}))
 
 
-def test_an_index_of_the_earlier_format_is_upgraded_without_embedding(
-    cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("earlier", [_as_format_1, _as_format_2])
+def test_an_index_of_an_earlier_format_is_upgraded_without_embedding(
+    cats_indexed: Settings, monkeypatch: pytest.MonkeyPatch, earlier: Callable[[Path], None]
 ) -> None:
     before = Assistant(cats_indexed)
     question = "When was the cat domesticated?"
     expected = before.ask(question)
     before.close()
-    _as_format_1(cats_indexed.index)
+    earlier(cats_indexed.index)
+    assert list(cats_indexed.index.glob("*.sentences.faiss"))
     with pytest.raises(IndexOutdatedError, match="run `verbatim index`"):
         Index.open(cats_indexed.index)
 
@@ -210,7 +231,9 @@ def test_an_index_of_the_earlier_format_is_upgraded_without_embedding(
     assistant.close()
     index = Index.open(cats_indexed.index)
     assert index.manifest.format == FORMAT and index.is_published()
+    assert len(index.sentence_vectors) == index.store.counts()[2]
     index.close()
+    assert not list(cats_indexed.index.glob("*.sentences.faiss*"))
 
 
 @pytest.mark.parametrize("damage", ["manifest", "store", "vectors", "out_of_step"])

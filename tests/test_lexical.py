@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from verbatim.index import lexical
-from verbatim.index.directory import Index, Manifest, new_store_name, now
+from verbatim.index.directory import FORMAT, Index, Manifest, new_store_name, now
 from verbatim.index.lexical import LexicalIndex, Postings, query_terms, terms
 from verbatim.types import Document, Passage, Sentence
 
@@ -30,7 +30,7 @@ def _random_texts(rng: np.random.Generator, count: int) -> list[str]:
 
 @pytest.fixture
 def index(tmp_path: Path) -> Index:
-    manifest = Manifest(2, new_store_name(), "test", "0" * 16, 4, 3, now(), now())
+    manifest = Manifest(FORMAT, new_store_name(), "test", "0" * 16, 4, 3, now(), now())
     return Index.create(tmp_path, manifest)
 
 

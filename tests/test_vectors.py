@@ -102,14 +102,15 @@ def test_an_assistant_answers_and_updates_from_approximate_indexes(
     monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 5)
     write_files(
         {
-            "rivers.md": "# Rivers\n\nThe Danube flows through ten countries. The Nile is long. "
-            "The Amazon carries the most water. The Rhine passes Basel.\n",
+            "rivers.md": "# Rivers\n\n## Danube\n\nThe Danube flows through ten countries.\n\n"
+            "## Nile\n\nThe Nile is long.\n\n## Amazon\n\nThe Amazon carries the most water.\n\n"
+            "## Rhine\n\nThe Rhine passes Basel.\n",
             "cats.md": "# Cats\n\nCats were domesticated in the Near East. They sleep a lot. "
             "A group of cats is called a clowder.\n",
         }
     )
     assistant.update_index()
-    assert assistant.index.sentence_vectors.is_approximate
+    assert assistant.index.passage_vectors.is_approximate  # five passages
     reply = assistant.ask("How many countries does the Danube flow through?")
     assert reply.answers[0].text == "The Danube flows through ten countries."
 

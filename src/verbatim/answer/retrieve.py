@@ -20,6 +20,7 @@ from verbatim.answer.units import announced, reach
 from verbatim.index.directory import Index
 from verbatim.index.lexical import query_terms
 from verbatim.index.store import PassageRecord, SentenceRecord
+from verbatim.index.stored import StoredVectors
 from verbatim.index.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -184,6 +185,8 @@ def _normalised(hits: list[tuple[int, float]]) -> dict[int, float]:
     return {i: score / best for i, score in hits} if best > 0 else {}
 
 
-def _cosines(vectors: VectorIndex, ids: list[int], vector: np.ndarray) -> dict[int, float]:
+def _cosines(
+    vectors: VectorIndex | StoredVectors, ids: list[int], vector: np.ndarray
+) -> dict[int, float]:
     """Each of ``ids`` with its vector's cosine to ``vector`` (all unit vectors)."""
     return dict(zip(ids, (vectors.vectors(ids) @ vector).tolist(), strict=True))

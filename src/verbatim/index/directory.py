@@ -1,5 +1,6 @@
-"""The index directory: a manifest, one SQLite store, the FAISS files and vector deltas, and the
-lexical index's segment files, kept in step.
+"""The index directory: a manifest, one SQLite store, the vector files (the passages' FAISS
+index, the sentences' vectors by id) and vector deltas, and the lexical index's segment files,
+kept in step.
 
 Commit points make every write atomic:
 - an update changes the store inside one SQLite transaction that also bumps its ``generation``
@@ -33,11 +34,13 @@ from verbatim.index import lexical
 from verbatim.index.atomic import read_arrays, write_arrays, write_text
 from verbatim.index.lexical import LexicalIndex, Segment
 from verbatim.index.store import DocumentRecord, Store
-from verbatim.index.vectors import VectorIndex
+from verbatim.index.stored import StoredVectors
+from verbatim.index.vectors import ExactVectors, VectorIndex
 
 MANIFEST = "manifest.json"
-FORMAT = 2  # 2: lexical search in segment files, no longer SQLite FTS5
-UPGRADABLE = (1,)  # earlier formats that Index.upgrade brings to this one
+# 2: lexical search in segment files, no longer SQLite FTS5; 3: sentence vectors by id, not FAISS
+FORMAT = 3
+UPGRADABLE = (1, 2)  # earlier formats that Index.upgrade brings to this one
 MAX_DELTAS = 32  # vector delta files replayed on open before the vectors are written whole
 DELTA_KEYS = ("added_ids", "added_vectors", "removed_ids")
 
@@ -134,7 +137,7 @@ class Index:
         manifest: Manifest,
         store: Store,
         passages: VectorIndex,
-        sentences: VectorIndex,
+        sentences: StoredVectors,
     ) -> None:
         self.directory = directory
         self.manifest = manifest
@@ -154,13 +157,13 @@ class Index:
         """What the names of this store's files begin with."""
         return Path(self.manifest.store).stem
 
-    def _vector_tables(self) -> tuple[tuple[str, VectorIndex], ...]:
+    def _vector_tables(self) -> tuple[tuple[str, VectorIndex | StoredVectors], ...]:
         return (("passages", self.passage_vectors), ("sentences", self.sentence_vectors))
 
     def vector_paths(self, generation: int) -> tuple[Path, Path]:
         return (
             self.directory / f"{self._stem}.g{generation}.passages.faiss",
-            self.directory / f"{self._stem}.g{generation}.sentences.faiss",
+            self.directory / f"{self._stem}.g{generation}.sentences.json",
         )
 
     @classmethod
@@ -169,7 +172,7 @@ class Index:
         manifest = Manifest.read(directory)
         store = _open_store(directory, manifest)
         try:
-            index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
+            index = cls(directory, manifest, store, VectorIndex.empty(0), StoredVectors.empty(0))
             with store.reading():  # the generation and the row counts of one commit
                 if store.get_meta("generation") is None:
                     raise IndexDamagedError(f"the index database {store.path} is empty: {REBUILD}")
@@ -182,7 +185,7 @@ class Index:
                             f"the vector file {path.name} is missing: {REBUILD}"
                         )
                 index.passage_vectors = VectorIndex.load(passage_path)
-                index.sentence_vectors = VectorIndex.load(sentence_path)
+                index.sentence_vectors = StoredVectors.load(sentence_path)
                 for name in deltas:
                     index._apply_delta(directory / name)
                 index.lexical = LexicalIndex(
@@ -206,8 +209,10 @@ class Index:
         anything again; True if there was one. Call it holding the index's write lock.
 
         Format 1 kept its lexical index in SQLite FTS5 tables, which the store drops as it
-        opens (its migrations); segment files are built from the store's rows instead. The
-        manifest is rewritten last, so an interrupted upgrade is done again in full.
+        opens (its migrations); segment files are built from the store's rows instead. Formats
+        1 and 2 kept the sentence vectors in a FAISS index; they are written by id instead
+        (:meth:`_sentence_vectors_by_id`). The manifest is rewritten last, so an interrupted
+        upgrade is done again in full.
         """
         try:
             data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
@@ -218,13 +223,34 @@ class Index:
             return False
         store = _open_store(directory, manifest)
         try:
-            index = cls(directory, manifest, store, VectorIndex.empty(0), VectorIndex.empty(0))
-            with store.transaction():
-                index._maintain_lexical()  # no segments yet: one for all the rows
+            index = cls(directory, manifest, store, VectorIndex.empty(0), StoredVectors.empty(0))
+            if data["format"] < 2:
+                with store.transaction():
+                    index._maintain_lexical()  # no segments yet: one for all the rows
+            index._sentence_vectors_by_id()
         finally:
             store.close()
         manifest.write(directory)
         return True
+
+    def _sentence_vectors_by_id(self) -> None:
+        """Write the base generation's sentence vectors, which formats 1 and 2 kept in a FAISS
+        index, as :class:`StoredVectors` (the deltas since replay onto them as before). The
+        FAISS file is left for the next update to delete as a stale file."""
+        import numpy as np
+
+        base, _ = self.vector_layout()
+        path = self.vector_paths(base)[1]
+        legacy = path.with_suffix(".faiss")
+        if not legacy.is_file():
+            return  # never committed, or damaged: opening the index says so
+        table = VectorIndex.load(legacy)
+        ids = np.sort(table.ids())
+        exact = ExactVectors.empty(table.dimension)
+        for start in range(0, len(ids), 100_000):
+            chunk = ids[start : start + 100_000]
+            exact.add(chunk, table.vectors(chunk))
+        StoredVectors(exact).save(path)
 
     @staticmethod
     def documents_in(directory: Path) -> tuple[Manifest, dict[str, DocumentRecord]]:
@@ -248,7 +274,7 @@ class Index:
             manifest,
             store,
             VectorIndex.empty(manifest.dimension),
-            VectorIndex.empty(manifest.dimension),
+            StoredVectors.empty(manifest.dimension),
         )
 
     def vector_layout(self) -> tuple[int, list[str]]:

@@ -397,6 +397,24 @@ class ExactVectors:
         """How many vectors were added since, held in memory."""
         return sum(len(ids) for ids, _ in self._added)
 
+    def ids(self) -> np.ndarray:
+        """Every id held (written or added since), sorted."""
+        import numpy as np
+
+        return np.union1d(self._ids, self._added_sorted()[0])
+
+    def holds(self, ids: np.ndarray) -> np.ndarray:
+        """Whether each of ``ids`` is held (written or added since)."""
+        import numpy as np
+
+        ids = np.asarray(ids, np.int64)
+        found = np.zeros(len(ids), bool)
+        for known in (self._ids, self._added_sorted()[0]):
+            if len(known):
+                at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+                found |= known[at] == ids
+        return found
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import numpy as np
 
