@@ -47,7 +47,10 @@ NPROBE = 64
 # the memory matters more than that recall, and below it the compressed index's slower training
 # and larger files are not worth it.
 COMPRESSED_FROM = 2_000_000
-COMPRESSED_NPROBE = 32  # recall@10 0.982 at 1M; 16 gives 0.976
+# On 1M real vectors (benchmarks/scale_pq.py --real, 2026-12-01; IVF1788, x32 re-rank) nprobe
+# 32 / 64 / 128 / 256 gave recall@10 0.906 / 0.934 / 0.951 / 0.965 at p95 9.6 / 10.7 / 14.0 / 16.4
+# ms: recall is set by the share of lists probed, and this class starts at 2M vectors.
+COMPRESSED_NPROBE = 256
 # Candidates from the codes per result asked, re-ranked by their exact vectors: recall@10 at 1M
 # is 0.954 with 16, 0.974 with 24, 0.982 with 32 (p95 2.6, 3.6, 3.8 ms), and 0.967 at 2M.
 RERANK_FACTOR = 32
