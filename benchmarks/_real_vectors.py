@@ -10,7 +10,7 @@ import numpy as np
 
 from verbatim.config import packaged_model_path
 from verbatim.index.embed import Embedder
-from verbatim.index.indexer import _passage_input
+from verbatim.index.indexer import texts_of
 from verbatim.ingest import discover, parse_document, read_text
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev"
@@ -23,8 +23,7 @@ def real_vectors(corpus: Path = SQUAD / "corpus") -> tuple[np.ndarray, np.ndarra
         cached = np.load(CACHE)
         return cached["corpus"], cached["questions"]
     documents = [parse_document(p, read_text(corpus / p)) for p in discover(corpus).files]
-    passages = [_passage_input(d, p) for d in documents for p in d.passages]
-    sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
+    passages, sentences = texts_of(documents)
     lines = (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines]
     embedder = Embedder(packaged_model_path())

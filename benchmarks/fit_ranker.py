@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _domains import BUNDLED, REALDOCS, SQUAD, Domain, format_of
+from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, Domain, format_of
 from _split import fitting_articles
 
 from verbatim.answer.features import NAMES, features
@@ -81,8 +81,10 @@ class Asked:
         return f"{self.domain} {fmt}" if fmt else self.domain
 
 
-def ask_domain(domain: Domain, questions: Sequence[tuple[Question, str]]) -> list[Asked]:
-    assistant = domain.assistant()
+def ask_domain(
+    domain: Domain, questions: Sequence[tuple[Question, str]], indexes: Path
+) -> list[Asked]:
+    assistant = domain.assistant(indexes)
     index = assistant.index
     retriever = Retriever(index, assistant.question_encoder.encode)
     asked = []
@@ -223,19 +225,20 @@ def main() -> None:
         help="per domain, the share of answerable questions that may be wrongly abstained on",
     )
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
+    parser.add_argument("--indexes", type=Path, default=INDEXES, help="where the indexes live")
     args = parser.parse_args()
 
     squad = SQUAD.questions()
     fitting = fitting_articles(SQUAD.questions_file)
     asked = [
-        *ask_domain(BUNDLED, BUNDLED.questions()),
-        *ask_domain(REALDOCS, REALDOCS.questions()),
-        *ask_domain(SQUAD, [(q, article) for q, article in squad if article in fitting]),
+        *ask_domain(BUNDLED, BUNDLED.questions(), args.indexes),
+        *ask_domain(REALDOCS, REALDOCS.questions(), args.indexes),
+        *ask_domain(SQUAD, [(q, a) for q, a in squad if a in fitting], args.indexes),
     ]
     off_corpus = [
         (Question(q.question, (), answerable=False), "off-corpus") for q, _ in squad[4::8]
     ]
-    negatives = ask_domain(BUNDLED, off_corpus)
+    negatives = ask_domain(BUNDLED, off_corpus, args.indexes)
     for negative in negatives:
         negative.domain = "off-corpus"
     negatives += [n for a in asked if a.question.answerable and (n := without_own_group(a))]

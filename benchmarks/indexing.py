@@ -22,7 +22,7 @@ from pathlib import Path
 
 from verbatim.config import packaged_model_path
 from verbatim.index.embed import BATCH_SIZE, Embedder
-from verbatim.index.indexer import _passage_input, update
+from verbatim.index.indexer import texts_of, update
 from verbatim.ingest import discover, parse_document, read_text
 from verbatim.types import Document
 
@@ -31,12 +31,6 @@ SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev" / 
 
 def documents(corpus: Path) -> list[Document]:
     return [parse_document(p, read_text(corpus / p)) for p in discover(corpus).files]
-
-
-def texts(documents: list[Document]) -> tuple[list[str], list[str]]:
-    passages = [_passage_input(d, p) for d in documents for p in d.passages]
-    sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
-    return passages, sentences
 
 
 def raw(embedder: Embedder, passages: list[str], sentences: list[str]) -> float:
@@ -58,7 +52,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     parsed = documents(args.corpus)
-    passages, sentences = texts(parsed)
+    passages, sentences = texts_of(parsed)
     embedder = Embedder(packaged_model_path())
     with tempfile.TemporaryDirectory(prefix="verbatim-indexing-") as folder:
         index = Path(folder) / "index"

@@ -64,6 +64,22 @@ def test_add_change_and_delete_files(assistant: Assistant, write_files, settings
     assert len(assistant.index.sentence_vectors) == sentences == 2
 
 
+def test_the_model_reads_each_sentence_after_its_heading_path(
+    assistant: Assistant, write_files
+) -> None:
+    """A sentence that leaves its subject to its heading is embedded with the heading path
+    before it, as its passage is, so its vector carries the subject."""
+    write_files({"options.md": "# Options\n\n## hide_input\n\nIt hides what the user types.\n"})
+    assistant.update_index()
+    index = assistant.index
+    ((sentence_id, sentence),) = index.store.sentences(index.sentence_vectors.ids().tolist()).items()
+    read = "Options › hide_input: It hides what the user types."
+    with_path, alone = assistant.embedder.encode([read, sentence.text])
+    stored = index.sentence_vectors.vectors([sentence_id])[0]
+    assert stored @ with_path > 0.999 and stored @ alone < 0.95
+    assert index.passage_vectors.vectors([sentence.passage_id])[0] @ with_path > 0.999
+
+
 def test_touched_but_unchanged_file_is_not_embedded_again(
     assistant: Assistant, write_files, settings
 ) -> None:

@@ -350,8 +350,10 @@ def read_file(corpus: Path, state: FileState, known: DocumentRecord | None) -> R
 def texts_of(documents: Iterable[Document]) -> tuple[list[str], list[str]]:
     """What the model reads for the passages and for the sentences of ``documents``."""
     documents = list(documents)
-    passages = [_passage_input(d, p) for d in documents for p in d.passages]
-    sentences = [s.text for d in documents for p in d.passages for s in p.sentences]
+    passages = [f"{_path(d, p)}: {p.text}" for d in documents for p in d.passages]
+    sentences = [
+        f"{_path(d, p)}: {s.text}" for d in documents for p in d.passages for s in p.sentences
+    ]
     return passages, sentences
 
 
@@ -493,15 +495,18 @@ def _batches(parsed: list[Parsed]) -> Iterator[list[Parsed]]:
         yield batch
 
 
-def _passage_input(document: Document, passage: Passage) -> str:
-    """What the model reads for a passage: where it stands, then its text. The heading path
-    gives short passages the context their sentences leave unsaid."""
+def _path(document: Document, passage: Passage) -> str:
+    """Where a passage stands, which the model reads before the passage and before each of its
+    sentences: the heading path gives them the context their text leaves unsaid (the term a
+    section defines, the option it is about). Read before each sentence, it lifted realdocs-dev
+    answer@1 from 29.8 to 33.4 of 60 (cross-validated by file, 5 seeds; Markdown 0.33 to 0.49)
+    with SQuAD unchanged (0.793 to 0.792), for ~16 % more time encoding sentences."""
     parts = [document.title]
     if passage.section != document.title:
         parts.append(passage.section)
     if passage.header:
         parts.append(passage.header)
-    return " › ".join(parts) + ": " + passage.text
+    return " › ".join(parts)
 
 
 def _stage(

@@ -16,8 +16,9 @@ from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
 from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title
 from verbatim.types import Document, Passage
 
-# Bump when parsing, cleaning or chunking changes what is indexed: old indexes then need a rebuild.
-CHUNKER_VERSION = 5
+# Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
+# 6, sentences read with their heading path): old indexes then need a rebuild.
+CHUNKER_VERSION = 6
 
 __all__ = [
     "CHUNKER_VERSION",
