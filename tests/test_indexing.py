@@ -72,7 +72,9 @@ def test_the_model_reads_each_sentence_after_its_heading_path(
     write_files({"options.md": "# Options\n\n## hide_input\n\nIt hides what the user types.\n"})
     assistant.update_index()
     index = assistant.index
-    ((sentence_id, sentence),) = index.store.sentences(index.sentence_vectors.ids().tolist()).items()
+    ((sentence_id, sentence),) = index.store.sentences(
+        index.sentence_vectors.ids().tolist()
+    ).items()
     read = "Options › hide_input: It hides what the user types."
     with_path, alone = assistant.embedder.encode([read, sentence.text])
     stored = index.sentence_vectors.vectors([sentence_id])[0]
