@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from verbatim.errors import REBUILD, IndexDamagedError
 from verbatim.index import vectors
 from verbatim.index.atomic import write_text
-from verbatim.index.vectors import ExactVectors
+from verbatim.index.vectors import ExactVectors, delta_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,14 +78,7 @@ class StoredVectors:
 
     def take_delta(self) -> dict[str, np.ndarray]:
         """The changes not yet written, as :meth:`VectorIndex.take_delta` gives them."""
-        import numpy as np
-
-        added = self._added or [(np.zeros(0, np.int64), np.zeros((0, self.dimension), np.float32))]
-        delta = {
-            "added_ids": np.concatenate([ids for ids, _ in added]),
-            "added_vectors": np.vstack([rows for _, rows in added]).astype(np.float32),
-            "removed_ids": np.concatenate([np.zeros(0, np.int64), *self._removed_since]),
-        }
+        delta = delta_arrays(self._added, self._removed_since, self.dimension)
         self._added, self._removed_since = [], []
         return delta
 

@@ -169,14 +169,7 @@ class VectorIndex:
     def take_delta(self) -> dict[str, np.ndarray]:
         """The changes not yet written (added ids and vectors, removed ids), to be written as a
         delta and replayed by :meth:`apply_delta`; they count as written from now on."""
-        import numpy as np
-
-        added = self._added or [(np.zeros(0, np.int64), np.zeros((0, self.dimension), np.float32))]
-        delta = {
-            "added_ids": np.concatenate([ids for ids, _ in added]),
-            "added_vectors": np.vstack([vectors for _, vectors in added]).astype(np.float32),
-            "removed_ids": np.concatenate([np.zeros(0, np.int64), *self._removed]),
-        }
+        delta = delta_arrays(self._added, self._removed, self.dimension)
         self._added, self._removed = [], []
         return delta
 
@@ -337,6 +330,21 @@ class VectorIndex:
         if self._exact is not None:
             return self._exact.get(keys)
         return self._index.reconstruct_batch(keys)  # one C++ call
+
+
+def delta_arrays(
+    added: list[tuple[np.ndarray, np.ndarray]], removed: list[np.ndarray], dimension: int
+) -> dict[str, np.ndarray]:
+    """Changes as a delta file holds them: the added ids and their vectors (float32), and the
+    removed ids, each in the order made."""
+    import numpy as np
+
+    added = added or [(np.zeros(0, np.int64), np.zeros((0, dimension), np.float32))]
+    return {
+        "added_ids": np.concatenate([ids for ids, _ in added]),
+        "added_vectors": np.vstack([vectors for _, vectors in added]).astype(np.float32),
+        "removed_ids": np.concatenate([np.zeros(0, np.int64), *removed]),
+    }
 
 
 class ExactVectors:
