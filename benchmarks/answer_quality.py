@@ -127,10 +127,10 @@ def main() -> None:
     names = list(rows[0])
     print(" | ".join(names))
     for item in rows:
-        print(" | ".join(_cell(item[n]) for n in names))
+        print(" | ".join(cell(item[n]) for n in names))
 
 
-def _cell(value: float | int | str) -> str:
+def cell(value: float | int | str) -> str:
     if isinstance(value, float):
         return "-" if value != value else f"{value:.3f}"
     return str(value)

@@ -15,23 +15,19 @@ the index is fresh for it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from _domains import INDEXES, SQUAD
-from answer_quality import row, squad_held_out
+from answer_quality import cell, row, squad_held_out
 from real_texts import TEXTS, VECTORS, done_rows
-from synthetic_index import _documents
+from synthetic_index import _documents, add_file, create_like
 
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import ask_all, score
-from verbatim.index.directory import Index, new_store_name, now
-from verbatim.index.store import AddedRows
 from verbatim.types import Document, Passage, Sentence
 
 LINES_PER_FILE = 1_000
@@ -44,18 +40,13 @@ def build(count: int, target: Path) -> None:
     corpus, directory = target / "corpus", target / "index"
     shutil.rmtree(target, ignore_errors=True)
     corpus.mkdir(parents=True)
-    manifest = replace(
-        source.manifest, store=new_store_name(), built_at=now(), updated_at=now()
-    ).for_corpus(corpus, directory)
-    index = Index.create(directory, manifest)
-    for encoder in source.directory.glob("encoder-*"):  # questions are encoded the same way
-        shutil.copytree(encoder, directory / encoder.name)
+    index = create_like(source, corpus, directory)
     with index.store.transaction():
         for document, passage_vectors, sentence_vectors in _documents(source):
             link = corpus / document.path
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to((SQUAD.corpus / document.path).resolve())
-            added = _add(index, document, link)
+            added = add_file(index, document, link)
             index.passage_vectors.add(added.passage_ids, passage_vectors)
             index.sentence_vectors.add(added.sentence_ids, sentence_vectors)
         lines, vectors = _distractors(count)
@@ -64,7 +55,7 @@ def build(count: int, target: Path) -> None:
             path = corpus / "distractors" / f"{start // LINES_PER_FILE:05d}.txt"
             path.parent.mkdir(exist_ok=True)
             path.write_text("\n".join(chunk) + "\n", encoding="utf-8")
-            added = _add(index, _one_line_passages(path.relative_to(corpus), chunk), path)
+            added = add_file(index, _one_line_passages(path.relative_to(corpus), chunk), path)
             chosen = np.ascontiguousarray(vectors[start : start + len(chunk)], dtype=np.float32)
             index.passage_vectors.add(added.passage_ids, chosen)
             index.sentence_vectors.add(added.sentence_ids, chosen)
@@ -90,12 +81,6 @@ def _one_line_passages(path: Path, lines: list[str]) -> Document:
     return Document(str(path), lines[0][:80], passages)
 
 
-def _add(index: Index, document: Document, file: Path) -> AddedRows:
-    stat = file.stat()
-    digest = hashlib.sha256(document.path.encode()).hexdigest()
-    return index.store.add_document(document, digest, stat.st_size, stat.st_mtime_ns)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--distractors", default="0,100000", help="comma-separated counts")
@@ -114,14 +99,8 @@ def main() -> None:
         scores = row(f"{count:,}", score(questions, replies, [0.0] * len(replies)))
         if number == 0:
             print("build s | " + " | ".join(scores))
-        cells = [_cell(value) for value in scores.values()]
+        cells = [cell(value) for value in scores.values()]
         print(f"{built:.0f} | " + " | ".join(cells), flush=True)
-
-
-def _cell(value: float | int | str) -> str:
-    if isinstance(value, float):
-        return "-" if value != value else f"{value:.3f}"
-    return str(value)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from verbatim.index.directory import Index, new_store_name, now
+from verbatim.index.store import AddedRows
 from verbatim.types import Document, Passage, Sentence
 
 NOISE = 0.01  # per dimension: |noise| ≈ 0.2 for 384 dimensions
@@ -33,12 +34,7 @@ def build(source: Index, corpus: Path, target: Path, corpus_out: Path, passages:
     copies = -(-passages // per_copy)
     shutil.rmtree(target, ignore_errors=True)
     shutil.rmtree(corpus_out, ignore_errors=True)
-    manifest = replace(
-        source.manifest, store=new_store_name(), built_at=now(), updated_at=now()
-    ).for_corpus(corpus_out, target)
-    index = Index.create(target, manifest)
-    for encoder in source.directory.glob("encoder-*"):  # questions are encoded the same way
-        shutil.copytree(encoder, target / encoder.name)
+    index = create_like(source, corpus_out, target)
     noise = np.random.default_rng(0)
     with index.store.transaction():
         for number in range(copies):
@@ -47,16 +43,32 @@ def build(source: Index, corpus: Path, target: Path, corpus_out: Path, passages:
                 link = corpus_out / path
                 link.parent.mkdir(parents=True, exist_ok=True)
                 link.symlink_to((corpus / document.path).resolve())
-                stat = link.stat()
-                digest = hashlib.sha256(path.encode()).hexdigest()
-                added = index.store.add_document(
-                    _numbered(document, path, number), digest, stat.st_size, stat.st_mtime_ns
-                )
+                added = add_file(index, _numbered(document, path, number), link)
                 index.passage_vectors.add(added.passage_ids, _near(passage_vectors, noise))
                 index.sentence_vectors.add(added.sentence_ids, _near(sentence_vectors, noise))
         index.commit()
     index.publish()
     index.close()
+
+
+def create_like(source: Index, corpus: Path, directory: Path) -> Index:
+    """A new, empty index in ``directory`` for ``corpus``, made by the model and chunker that
+    made ``source``, with its question-encoder export (questions are encoded the same way)."""
+    manifest = replace(
+        source.manifest, store=new_store_name(), built_at=now(), updated_at=now()
+    ).for_corpus(corpus, directory)
+    index = Index.create(directory, manifest)
+    for encoder in source.directory.glob("encoder-*"):
+        shutil.copytree(encoder, directory / encoder.name)
+    return index
+
+
+def add_file(index: Index, document: Document, file: Path) -> AddedRows:
+    """Store ``document`` as the corpus file ``file`` holds it (its size and time, so the index
+    is fresh for it; a digest of its path, as no content is compared)."""
+    stat = file.stat()
+    digest = hashlib.sha256(document.path.encode()).hexdigest()
+    return index.store.add_document(document, digest, stat.st_size, stat.st_mtime_ns)
 
 
 def _documents(index: Index) -> list[tuple[Document, np.ndarray, np.ndarray]]:
