@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import SQUAD_SAMPLE
 from verbatim.assistant import Assistant
@@ -37,8 +38,38 @@ def test_the_export_gives_the_models_vectors(bundled: Assistant) -> None:
     one_by_one = np.vstack([encoder.encode([text]) for text in texts])
     batched = encoder.encode(texts)
     assert len(texts) > 250
-    assert (expected * one_by_one).sum(axis=1).min() >= 0.999
-    assert (expected * batched).sum(axis=1).min() >= 0.999
+    assert config_of(bundled)["quantised"], "all-MiniLM-L6-v2's weights serve in 8 bits"
+    prose = len(questions) + len(sentences)
+    for vectors in (one_by_one, batched):
+        agreement = (expected * vectors).sum(axis=1)
+        assert agreement[:prose].min() >= question_encoder.MIN_QUANTISED_AGREEMENT
+        assert np.median(agreement) >= 0.99
+        assert agreement[prose:].min() >= 0.95  # "", "?!", a word repeated 600 times...
+
+
+def config_of(assistant: Assistant) -> dict[str, object]:
+    exported = question_encoder.directory_for(
+        assistant.settings.index, assistant.embedder.fingerprint
+    )
+    config: dict[str, object] = json.loads((exported / "encoder.json").read_text())
+    return config
+
+
+def test_weights_that_disagree_in_8_bits_are_kept_whole(
+    bundled: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(question_encoder, "MIN_QUANTISED_AGREEMENT", 1.0)
+    target = tmp_path / "encoder"
+
+    agreement = question_encoder.export(bundled.embedder, target)
+
+    config = json.loads((target / "encoder.json").read_text())
+    assert not config["quantised"]
+    assert agreement >= question_encoder.MIN_AGREEMENT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["encoder"], "no staging left behind"
+    texts = ["Who commanded the Quds Force?", "The ferry to Hydra leaves at nine."]
+    vectors = QuestionEncoder(target).encode(texts)
+    assert (bundled.embedder.encode(texts) * vectors).sum(axis=1).min() >= 0.999
 
 
 def test_asking_does_not_import_torch(bundled: Assistant) -> None:
@@ -80,6 +111,28 @@ def test_an_index_without_an_export_still_answers_and_gets_one(
     assert exported.is_dir()
     assert isinstance(Assistant(settings).question_encoder, QuestionEncoder)
     older.close()
+
+
+def test_an_export_made_by_an_earlier_verbatim_is_made_again(
+    assistant: Assistant, write_files
+) -> None:
+    write_files({"notes.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    assistant.update_index()
+    exported = question_encoder.directory_for(
+        assistant.settings.index, assistant.embedder.fingerprint
+    )
+    config = json.loads((exported / "encoder.json").read_text())
+    del config["version"], config["quantised"]  # as the first exporter wrote it
+    (exported / "encoder.json").write_text(json.dumps(config))
+    assert question_encoder.damage(exported) is None, "whole, only older"
+
+    report = Assistant(assistant.settings).ensure_index()
+
+    assert report is None, "made again without a warning"
+    again = json.loads((exported / "encoder.json").read_text())
+    assert again["version"] == question_encoder.EXPORT_VERSION
+    assert again["quantised"]
+    assistant.close()
 
 
 def test_a_model_that_cannot_be_exported_warns_once_and_uses_torch(

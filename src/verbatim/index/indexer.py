@@ -264,19 +264,24 @@ def _build(
 
 
 def question_encoder_settled(directory: Path, embedder: Embedder) -> bool:
-    """Whether the model's export for torch-free questions is in place and whole, or was found
-    impossible before: nothing for :func:`prepare_question_encoder` to do."""
+    """Whether the model's export for torch-free questions is in place, whole and of this
+    Verbatim's making, or was found impossible before: nothing for
+    :func:`prepare_question_encoder` to do."""
     target = question_encoder.directory_for(directory, embedder.fingerprint)
     if target.with_name(target.name + ".failed").is_file():
         return True
-    return target.is_dir() and question_encoder.damage(target) is None
+    return (
+        target.is_dir()
+        and question_encoder.damage(target) is None
+        and not question_encoder.outdated(target)
+    )
 
 
 def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     """Export the model for torch-free questions unless that was done (or found impossible)
-    before, and export it again if the export was damaged; return a warning if it could not
-    be done, or if it was repaired. The caller holds the index's write lock: the folder's other
-    exports are cleared first."""
+    before, and export it again if the export was damaged or made by an earlier Verbatim;
+    return a warning if it could not be done, or if it was repaired. The caller holds the
+    index's write lock: the folder's other exports are cleared first."""
     if question_encoder_settled(directory, embedder):
         return None
     target = question_encoder.directory_for(directory, embedder.fingerprint)
