@@ -3,7 +3,7 @@ the answer kept when it fits."""
 
 from __future__ import annotations
 
-from verbatim.tui.text import highlighted_context
+from verbatim.tui.text import highlighted_context, literal
 from verbatim.types import Answer
 
 BEFORE = "In 2014 the general Qasem Soleimani travelled to Baghdad with his staff."
@@ -33,3 +33,9 @@ def test_the_context_is_cut_between_words() -> None:
 
 def test_a_short_context_is_shown_whole() -> None:
     assert shown(f"{BEFORE} {ANSWER}", width=300) == f"{BEFORE} {ANSWER}"
+
+
+def test_controls_from_an_index_built_before_cleaning_are_shown_as_symbols() -> None:
+    """Text of an older index may still hold controls: each is shown, one symbol for one
+    character (so highlights keep their places), never sent to the terminal."""
+    assert literal("a\x1b[2Jb\u202ec\x85").plain == "a␛[2Jb\ufffdc\ufffd"

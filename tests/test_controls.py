@@ -12,7 +12,7 @@ from verbatim.ingest import load, parse_extracted
 
 SEQUENCES = [
     "\x1b[31m", "\x1b[0m", "\x1b[2J", "\x1b]0;title\x07", "\x1b]52;c;aGk=\x1b\\", "\x9b1;2H",
-    "\x1bPq#0\x1b\\", "\x1b7", "\x1b(B", "\x00", "\x7f", "\x85", "\x08",
+    "\x1bPq#0\x1b\\", "\x1b7", "\x1b(B", "\x00", "\x7f", "\x85", "\x08", "\u202e", "\u2066",
 ]  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_every_kept_character_is_found_at_its_new_offset(pieces: list[str]) -> N
     # What was removed maps to where the next kept character now stands.
     for i in removed:
         assert stripped.offset(i) == len([k for k in kept if k < i])
-    assert not any(char in stripped.text for char in "\x1b\x07\x00\x7f\x85\x9b")
+    assert not any(char in stripped.text for char in "\x1b\x07\x00\x7f\x85\x9b\u202e\u2066")
 
 
 def test_a_layout_keeps_pointing_at_its_text(tmp_path: Path) -> None:
@@ -80,3 +80,12 @@ def test_a_layout_keeps_pointing_at_its_text(tmp_path: Path) -> None:
 
 def test_output_shows_each_control_as_an_escape() -> None:
     assert escaped("a\x1b]0;x\x07b\x9bc\td\ne") == "a\\x1b]0;x\\x07b\\x9bc\td\ne"
+    # A bidirectional override would show what follows it reversed: it is shown as an escape.
+    assert escaped("pay \u202eeulav\u2069 now") == "pay \\u202eeulav\\u2069 now"
+
+
+def test_bidirectional_overrides_go_and_the_marks_stay() -> None:
+    """An override makes a terminal show "lav\u202eeulav" as "lavvalue": the quoted text would
+    read other than it is. The marks LRM and RLM reorder nothing and stay."""
+    text = "Set \u202etlusni\u202c the key; \u2067isolated\u2069 and \u200fmarked\u200e."
+    assert without_controls(text) == "Set tlusni the key; isolated and \u200fmarked\u200e."

@@ -211,15 +211,15 @@ def test_an_index_built_before_cleaning_is_still_shown_escaped(
     with sqlite3.connect(store) as database:
         database.execute(
             "UPDATE sentences SET text = replace(text, 'Agnes', ?)",
-            ("\x1b]0;PWNED\x07\x9b31mAgnes",),
+            ("\x1b]0;PWNED\x07\x9b31m\u202eAgnes",),
         )
     args = ["--corpus", str(old.corpus), "--index", str(old.index), "ask"]
     result = CliRunner().invoke(cli, [*args, "Who built the lighthouse of Skerry Point?"])
     assert result.exit_code == 0, result.output
-    assert "\\x1b]0;PWNED\\x07\\x9b31mAgnes Morrow" in result.stdout
-    assert "\x1b" not in result.stdout and "\x9b" not in result.stdout
+    assert "\\x1b]0;PWNED\\x07\\x9b31m\\u202eAgnes Morrow" in result.stdout
+    assert not {"\x1b", "\x9b", "\u202e"} & set(result.stdout)
     as_json = CliRunner().invoke(
         cli, [*args, "--json", "Who built the lighthouse of Skerry Point?"]
     )
-    assert "\\u001b]0;PWNED\\u0007\\u009b31mAgnes" in as_json.stdout
-    assert "\x1b" not in as_json.stdout and "\x9b" not in as_json.stdout
+    assert "\\u001b]0;PWNED\\u0007\\u009b31m\\u202eAgnes" in as_json.stdout
+    assert not {"\x1b", "\x9b", "\u202e"} & set(as_json.stdout)

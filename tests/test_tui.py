@@ -386,9 +386,8 @@ async def test_a_file_saved_while_the_app_runs_is_indexed_by_its_watch(
 async def test_markup_and_escapes_in_documents_are_shown_literally(
     settings: Settings, write_files
 ) -> None:
-    write_files(
-        {"odd.md": "# Odd\n\nThe [bold]red[/bold] lamp glows \x1b[31mbright\x1b[0m at night.\n"}
-    )
+    odd = "The [bold]red[/bold] lamp glows \x1b[31mbright\x1b[0m at \u202enight."
+    write_files({"odd.md": f"# Odd\n\n{odd}\n"})
     app = VerbatimApp(settings)
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "Which lamp glows at night?")
@@ -397,6 +396,7 @@ async def test_markup_and_escapes_in_documents_are_shown_literally(
         # Markup stays text; an escape sequence never reached the index (it is not text).
         assert "[bold]red[/bold] lamp glows bright at" in shown
         assert "\x1b" not in shown and "␛" not in shown
+        assert "at night." in shown and "\u202e" not in shown  # nor the override
         await pilot.press("escape")
         await pilot.pause()
         assert "[bold]red[/bold]" in text_of(app.query_one("#source-answer", Static))

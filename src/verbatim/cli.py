@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.serve.client import Client
     from verbatim.types import Reply
 
-_NOT_JSON_SAFE = re.compile(r"[\x7f-\x9f]")
+_NOT_JSON_SAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _echo(message: str = "", err: bool = False, nl: bool = True, **style: Any) -> None:
@@ -32,7 +32,8 @@ def _echo(message: str = "", err: bool = False, nl: bool = True, **style: Any) -
 
 
 def _echo_json(data: object) -> None:
-    """Write one JSON line; JSON escapes C0 controls itself, and DEL and C1 are escaped too."""
+    """Write one JSON line; JSON escapes C0 controls itself, and DEL, C1 and the bidirectional
+    controls are escaped too."""
     text = json.dumps(data, ensure_ascii=False)
     click.echo(_NOT_JSON_SAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 

@@ -1,10 +1,12 @@
 """Terminal controls in untrusted text: removed from documents, escaped on the way out.
 
 A document (or a file name, or a question) may hold escape sequences that retitle a terminal
-window, clear the screen, write the clipboard (OSC 52) or colour what follows. Document text
-loses them at ingest, with a map from old offsets to new, so a loader's layout still points at
-the right characters; whatever reaches a terminal edge is escaped again by :func:`escaped`,
-because an index built before, a file name or an error message may still carry one.
+window, clear the screen, write the clipboard (OSC 52) or colour what follows, and bidirectional
+overrides that make a terminal show characters in another order than they stand (a quote would
+read other than its text, as in "Trojan Source"). Document text loses them at ingest, with a
+map from old offsets to new, so a loader's layout still points at the right characters;
+whatever reaches a terminal edge is escaped again by :func:`escaped`, because an index built
+before, a file name or an error message may still carry one.
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ _REMOVED = re.compile(
     r"|_\x08|[^\n\x08]\x08(?=[^_])|(?<=[^\n\x08])\x08_"
     # Every other control character (tab, line feed, and carriage return before a line feed stay).
     r"|[\x00-\x08\x0e-\x1f\x7f-\x9f]"
+    # Bidirectional embeddings, overrides and isolates (the marks LRM and RLM, which reorder
+    # nothing, stay).
+    r"|[\u202a-\u202e\u2066-\u2069]"
 )
 # Controls that are layout, not commands: a line break or a space of the same length.
 _AS_WHITESPACE = str.maketrans({"\x0b": " ", "\x0c": " "})
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
-# What :func:`escaped` shows as an escape: every C0 and C1 control but tab and line feed.
-_SHOWN_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What :func:`escaped` shows as an escape: every C0 and C1 control but tab and line feed, and
+# the bidirectional controls.
+_SHOWN_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,5 +93,10 @@ def one_line(text: str) -> str:
 
 def escaped(text: str) -> str:
     """``text`` safe to write to a terminal: each control character but tab and line feed is
-    shown as a Python-style escape (``\\x1b``) instead of being acted on."""
-    return _SHOWN_ESCAPED.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    shown as a Python-style escape (``\\x1b``, ``\\u202e``) instead of being acted on."""
+    return _SHOWN_ESCAPED.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

@@ -8,9 +8,10 @@ from rich.text import Text
 
 from verbatim.types import Answer
 
-# C0 and C1 control characters other than tab and newline: in a document they are data, and
-# sent to a terminal they would move the cursor or change colours.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 control characters other than tab and newline, and the bidirectional controls: in a
+# document they are data, and sent to a terminal they would move the cursor, change colours or
+# show the characters after them in another order.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
