@@ -92,6 +92,37 @@ def test_asking_does_not_import_torch(bundled: Assistant) -> None:
     assert result.stdout.splitlines()[-1] == "heavy imports: []"
 
 
+def test_a_cold_ask_starts_no_blas_threads(bundled: Assistant) -> None:
+    """numpy's OpenBLAS starting a thread per core cost a cold `ask` ~0.1 s that nothing it
+    does uses (unless the user asks for them). (FAISS's OpenBLAS runs on OpenMP threads, which
+    start only when first used.)"""
+    script = (
+        "import sys\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from verbatim.cli import main\n"
+        "sys.argv[0] = 'verbatim'\n"
+        "main()\n"
+        "blas = {p['num_threads'] for p in threadpool_info() if 'numpy' in p['filepath']}\n"
+        "print('blas threads:', sorted(blas))\n"
+    )
+    places = ["--corpus", str(bundled.settings.corpus), "--index", str(bundled.settings.index)]
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def blas_threads(**chosen: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", script, *places, "ask", "Who commanded the Quds Force?"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**environment, **chosen},
+        )
+        return result.stdout.splitlines()[-1]
+
+    assert os.cpu_count() != 1, "one core starts one thread anyway: nothing to tell apart"
+    assert blas_threads() == "blas threads: [1]"
+    assert blas_threads(OPENBLAS_NUM_THREADS="2") == "blas threads: [2]"
+
+
 def test_an_index_without_an_export_still_answers_and_gets_one(
     assistant: Assistant, write_files
 ) -> None:
