@@ -226,6 +226,9 @@ class Assistant:
         indexer.check_compatible(self.index, self.embedder, self.settings.corpus)
         searched = one_line(resolved) or question
         query = searched[-MAX_QUESTION_CHARS:]
+        if len(searched) > MAX_QUESTION_CHARS and " " in query:
+            # A word cut in two is a word no document holds: answerability reads it as unanswered.
+            query = query.split(" ", 1)[1]
         while True:
             index = self.index
             with index.store.reading():
