@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from verbatim.answer.conversation import Conversation
 from verbatim.answer.highlight import with_highlights
-from verbatim.answer.rank import answer_units, build_answers, confidence, models, rank
+from verbatim.answer.rank import (
+    ANSWERS_READ,
+    answer_units,
+    build_answers,
+    confidence,
+    models,
+    rank,
+)
 from verbatim.answer.retrieve import Retriever
 from verbatim.config import Settings
 from verbatim.controls import one_line
@@ -219,6 +226,9 @@ class Assistant:
         indexer.check_compatible(self.index, self.embedder, self.settings.corpus)
         searched = one_line(resolved) or question
         query = searched[-MAX_QUESTION_CHARS:]
+        if len(searched) > MAX_QUESTION_CHARS and " " in query:
+            # A word cut in two is a word no document holds: answerability reads it as unanswered.
+            query = query.split(" ", 1)[1]
         while True:
             index = self.index
             with index.store.reading():
@@ -230,8 +240,10 @@ class Assistant:
                     ranked = rank(query, candidates, index.lexical)
                     units = answer_units(index.store, ranked, max(k, 1))
                     found = build_answers(index.store, units[: max(k, 0)])
-                    best = units[0].text if units else ""
-                    sure = confidence(query, ranked, best, index.lexical, index.store)
+                    if len(units) < ANSWERS_READ and k < ANSWERS_READ:
+                        units = answer_units(index.store, ranked, ANSWERS_READ)
+                    read = [unit.text for unit in units[:ANSWERS_READ]]
+                    sure = confidence(query, ranked, read, index.lexical, index.store)
                     break
             self.close()
         answers = tuple(with_highlights(searched, found))
