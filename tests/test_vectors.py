@@ -119,3 +119,20 @@ def test_an_assistant_answers_and_updates_from_approximate_indexes(
     assert report.added == ["volcanoes.md"]
     reply = assistant.ask("Which volcano erupts every few minutes?")
     assert reply.answers[0].text == "Stromboli erupts every few minutes."
+
+
+def test_more_lists_are_probed_as_they_grow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a fixed nprobe recall falls as the lists grow: one list in eight is probed once that
+    is more than ``NPROBE`` (up to ``NPROBE_MAX``), when the index is trained and when it is
+    opened."""
+    monkeypatch.setattr(vectors, "NPROBE", 4)
+    index, _, _ = filled(4_000)
+    lists = vectors._inverted_file(index._index)
+    assert lists is not None and lists.nlist // 8 > 4
+    assert lists.nprobe == lists.nlist // 8
+    index.save(tmp_path / "v.faiss")
+    loaded = vectors._inverted_file(VectorIndex.load(tmp_path / "v.faiss")._index)
+    assert loaded is not None and loaded.nprobe == lists.nlist // 8
+    assert vectors._nprobe_for(100 * 8 * vectors.NPROBE_MAX) == vectors.NPROBE_MAX
