@@ -24,11 +24,7 @@ others, so no model sees the document it is scored on.
   each SQuAD article, 5% of realdocs' (the quality issue's bound for real documents), none of the
   seed questions. (With the answer-kind, echo and document-coverage features, at 1% and 2% per
   article, 1 of realdocs' 12 questions without an answer was abstained on, cross-validated; at
-  3%, 3 of 12, with 1.1% of SQuAD's answerable ones wrongly abstained on overall. Reading the
-  best three answers (specific tokens and weight none of them holds) and the ranker's entropy
-  over its best 30: 5 of 12, realdocs' answerable 2 of 60 wrongly, SQuAD's 1.1%, off-corpus
-  0.964 (from 0.947), own file removed 0.831 and 0.902 (from 0.712 and 0.777). The entropy's
-  depth matters: over every candidate 4 of 12, over the best 10, 2 of 12.)
+  3%, 3 of 12, with 1.1% of SQuAD's answerable ones wrongly abstained on overall.)
 
 Run from the repository root (indexes are built or reused under /tmp/verbatim-bench/quality):
 
@@ -51,7 +47,6 @@ from _split import fitting_articles
 from verbatim.answer.features import NAMES, features
 from verbatim.answer.rank import (
     ANSWERABILITY_NAMES,
-    ANSWERS_READ,
     Logistic,
     answer_units,
     answerability_row,
@@ -204,12 +199,12 @@ def answerability(asked: Sequence[Asked], ranker: Logistic) -> np.ndarray:
     for a in asked:
         store = a.index.store
         ranked = rank(a.question.question, a.candidates, a.index.lexical, ranker)
-        read = [unit.text for unit in answer_units(store, ranked, ANSWERS_READ)]
+        best = answer_units(store, ranked, 1)[0].text
         # A question asked as if its own file were absent: that file's documents are unseen.
         documents = store.documents().values() if a.removed else ()
         unseen = {d.id for d in documents if in_group(d.path, a)}
         rows.append(
-            answerability_row(a.question.question, ranked, read, a.index.lexical, store, unseen)
+            answerability_row(a.question.question, ranked, best, a.index.lexical, store, unseen)
         )
     return np.array(rows)
 

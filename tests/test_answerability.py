@@ -1,26 +1,15 @@
 """What the answerability model reads beyond the ranked candidates: whether the best answer holds
-the kind of answer asked for, whether any one document holds the question's words together, what
-the best answers hold and how undecided the ranker is."""
+the kind of answer asked for, and whether any one document holds the question's words together."""
 
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import numpy as np
 import pytest
 
 from verbatim.answer.features import lacks_kind
-from verbatim.answer.rank import (
-    ANSWERABILITY_NAMES,
-    ENTROPY_DEPTH,
-    Ranked,
-    answerability_row,
-    document_coverage,
-    rank,
-    ranker_entropy,
-)
-from verbatim.answer.retrieve import Candidate, Retriever
+from verbatim.answer.rank import document_coverage
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
 from verbatim.index.lexical import query_terms
@@ -117,55 +106,3 @@ def test_the_passage_map_follows_the_store(
     added = np.array(sorted(set(now) - set(first)))
     assert len(added) and (store.documents_of(added) >= 0).all()
     assert coverage(indexed, "Is a Typer command deprecated?") == pytest.approx(1.0)
-
-
-def ranked_with_shares(shares: list[float]) -> list[Ranked]:
-    candidate = cast(Candidate, None)  # ranker_entropy reads the shares only
-    return [Ranked(candidate, share, 0.0, 0.0) for share in shares]
-
-
-def test_the_ranker_is_undecided_when_its_shares_are_spread() -> None:
-    assert ranker_entropy(ranked_with_shares([1.0, 0.0, 0.0])) == 0.0
-    assert ranker_entropy(ranked_with_shares([0.25] * 4)) == pytest.approx(math.log(4))
-    # Only the best ENTROPY_DEPTH count: a long tail of candidates does not add to it.
-    many = ranked_with_shares([0.01] * 100)
-    assert ranker_entropy(many) == pytest.approx(ENTROPY_DEPTH * 0.01 * math.log(100))
-
-
-VERSIONS = """# Changes
-
-## Version 1.0.8
-
-Version 1.0.8 fixes a crash in the decoder. The decoder was rewritten for speed.
-
-## Version 1.0.6
-
-Version 1.0.6 adds a streaming interface to the decoder.
-"""
-
-
-def test_the_answers_read_are_the_best_three(assistant: Assistant, write_files: MakeCorpus) -> None:
-    write_files({"changes.md": VERSIONS})
-    assistant.update_index()
-    index = assistant.index
-    question = "What did version 1.0.7 change in the decoder?"
-    ranked = rank(
-        question,
-        Retriever(index, assistant.question_encoder.encode).candidates(question),
-        index.lexical,
-    )
-    names = list(ANSWERABILITY_NAMES)
-
-    def row(answers: list[str]) -> list[float]:
-        return answerability_row(question, ranked, answers, index.lexical, index.store)
-
-    first = "Version 1.0.8 fixes a crash in the decoder."
-    lacking = row([first, "The decoder was rewritten for speed."])
-    assert lacking[names.index("specific_missing_in_answers")] == 1.0  # 1.0.7 is in none
-    holding = row([first, "Version 1.0.7 changed the decoder."])
-    assert holding[names.index("specific_missing_in_answers")] == 0.0
-    missing = names.index("missing_in_answers")
-    assert holding[missing] < lacking[missing]
-    # Only the best ANSWERS_READ are read: a fourth that holds it does not count.
-    fourth = row([first, "Speed.", "A crash.", "Version 1.0.7 changed the decoder."])
-    assert fourth[names.index("specific_missing_in_answers")] == 1.0

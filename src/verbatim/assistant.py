@@ -9,14 +9,7 @@ from typing import TYPE_CHECKING
 
 from verbatim.answer.conversation import Conversation
 from verbatim.answer.highlight import with_highlights
-from verbatim.answer.rank import (
-    ANSWERS_READ,
-    answer_units,
-    build_answers,
-    confidence,
-    models,
-    rank,
-)
+from verbatim.answer.rank import answer_units, build_answers, confidence, models, rank
 from verbatim.answer.retrieve import Retriever
 from verbatim.config import Settings
 from verbatim.controls import one_line
@@ -240,10 +233,8 @@ class Assistant:
                     ranked = rank(query, candidates, index.lexical)
                     units = answer_units(index.store, ranked, max(k, 1))
                     found = build_answers(index.store, units[: max(k, 0)])
-                    if len(units) < ANSWERS_READ and k < ANSWERS_READ:
-                        units = answer_units(index.store, ranked, ANSWERS_READ)
-                    read = [unit.text for unit in units[:ANSWERS_READ]]
-                    sure = confidence(query, ranked, read, index.lexical, index.store)
+                    best = units[0].text if units else ""
+                    sure = confidence(query, ranked, best, index.lexical, index.store)
                     break
             self.close()
         answers = tuple(with_highlights(searched, found))

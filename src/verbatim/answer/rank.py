@@ -7,7 +7,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,19 +134,13 @@ ANSWERABILITY_NAMES = (
     "best_answer_idf_coverage",
     "best_answer_logit",
     "absent_idf_share",
-    "specific_missing_in_answers",
+    "specific_missing",
     "missing_in_top_passages",
     "kind_missing",
     "answer_echoes",
     "missing_in_best_passage",
     "document_coverage",
-    "missing_in_answers",
-    "ranker_entropy",
 )
-ANSWERS_READ = 3  # best answers (units) whose text the answerability model reads
-# Sentences whose shares :func:`ranker_entropy` reads: a fixed depth, so that it does not grow
-# with how many candidates retrieval returns (which varies with the corpus).
-ENTROPY_DEPTH = 30
 TOP_PASSAGES = 5  # passages of the best answers whose words the question's terms are looked for in
 # A term in more passages than this is common: :func:`document_coverage` takes it as held by every
 # document rather than look up the documents of all its passages.
@@ -160,7 +154,7 @@ _IS_SPECIFIC = re.compile(r"\d|_|[a-z][A-Z]|^[A-Z]{2,}$")
 def answerability_row(
     question: str,
     ranked: list[Ranked],
-    answers: Sequence[str],
+    best_answer: str,
     lexical: LexicalIndex,
     store: Store,
     unseen: Collection[int] = (),
@@ -169,13 +163,11 @@ def answerability_row(
     judged as one of a million): how close the closest sentence and passage come to the
     question; how much of its rarer vocabulary the best answer holds, and the ranker's belief
     in it; the share of the question's weight in terms no document holds; the share of the
-    specific tokens it names (versions, identifiers) that none of the best answers (their texts,
-    ``answers``, best first, at most :data:`ANSWERS_READ`) holds; the share of its weight in
-    terms that none of the best answers' passages holds; whether the best answer lacks the kind
-    of answer asked for (a date for "when", a name for "who"...) and how much of it only repeats
-    the question; the share of the question's weight its passage lacks;
-    :func:`document_coverage` (``unseen`` documents left out); the share of its weight that
-    none of the best answers holds; and how undecided the ranker is among the candidates."""
+    specific tokens it names (versions, identifiers) that the best answer's passage lacks; the
+    share of its weight in terms that none of the best answers' passages holds; whether the best
+    answer (its text, ``best_answer``) lacks the kind of answer asked for (a date for "when", a
+    name for "who"...) and how much of it only repeats the question; the share of the question's
+    weight its passage lacks; and :func:`document_coverage` (``unseen`` documents left out)."""
     import numpy as np
 
     wanted = query_terms(question)
@@ -183,46 +175,27 @@ def answerability_row(
     weights = np.array([math.log((documents + 1) / (n + 0.5)) for n in counts])
     total = float(weights.sum()) or 1.0
     best = ranked[0].candidate.passage
-    read = " ".join(answers[:ANSWERS_READ])
+    shown = f"{best.title} {best.section} {best.text}".casefold()
     specific = [t for t in _SPECIFIC.findall(question) if _IS_SPECIFIC.search(t)]
     near: set[str] = set()
     for item in ranked[:TOP_PASSAGES]:
         passage = item.candidate.passage
         near.update(terms(f"{passage.title} {passage.section} {passage.text}"))
     around = set(terms(f"{best.path} {best.title} {best.section} {best.text}"))
-    said = set(terms(answers[0])) if answers else set()
-    answered = set(terms(read))
-
-    def missing(held: set[str]) -> float:
-        return float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in held)) / total
-
+    said = set(terms(best_answer))
     return [
         max(r.candidate.sentence_cosine for r in ranked),
         max(r.candidate.passage_cosine for r in ranked),
         ranked[0].idf_coverage,
         ranked[0].logit,
         float(weights[np.array(counts) == 0].sum()) / total if counts else 0.0,
-        _missing_share(specific, read.casefold()),
-        missing(near),
-        float(lacks_kind(question, answers[0] if answers else "")),
+        sum(t.casefold() not in shown for t in specific) / len(specific) if specific else 0.0,
+        float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in near)) / total,
+        float(lacks_kind(question, best_answer)),
         len(said & set(wanted)) / len(said) if said else 1.0,
-        missing(around),
+        float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in around)) / total,
         document_coverage(wanted, weights, lexical, store, unseen),
-        missing(answered),
-        ranker_entropy(ranked),
     ]
-
-
-def _missing_share(tokens: list[str], text: str) -> float:
-    """The share of ``tokens`` that the case-folded ``text`` does not hold (0 without any)."""
-    return sum(t.casefold() not in text for t in tokens) / len(tokens) if tokens else 0.0
-
-
-def ranker_entropy(ranked: list[Ranked]) -> float:
-    """The entropy (nats) of the ranker's shares over the best :data:`ENTROPY_DEPTH` ranked
-    sentences: low when it settles on one sentence, high when many near-misses look alike (as
-    on a document about the question's subject that does not say what it asks)."""
-    return -sum(r.score * math.log(r.score) for r in ranked[:ENTROPY_DEPTH] if r.score > 0)
 
 
 def document_coverage(
@@ -262,19 +235,14 @@ def document_coverage(
 
 
 def confidence(
-    question: str,
-    ranked: list[Ranked],
-    answers: Sequence[str],
-    lexical: LexicalIndex,
-    store: Store,
+    question: str, ranked: list[Ranked], best_answer: str, lexical: LexicalIndex, store: Store
 ) -> float:
-    """The probability that the documents answer the question (0 without candidates);
-    ``answers``: the texts of the best answers, best first (:data:`ANSWERS_READ` are read)."""
+    """The probability that the documents answer the question (0 without candidates)."""
     import numpy as np
 
     if not ranked:
         return 0.0
-    row = np.asarray([answerability_row(question, ranked, answers, lexical, store)])
+    row = np.asarray([answerability_row(question, ranked, best_answer, lexical, store)])
     return _sigmoid(float(models().answerable.logits(row)[0]))
 
 
