@@ -144,6 +144,30 @@ def test_an_index_without_an_export_still_answers_and_gets_one(
     older.close()
 
 
+def test_an_index_folder_that_cannot_be_written_still_answers_with_a_warning(
+    assistant: Assistant, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export missing from an index folder that is read-only (a shared or mounted index):
+    the export cannot be made, which costs only speed."""
+    write_files({"notes.txt": "The ferry to Hydra leaves at nine in the morning.\n"})
+    assistant.update_index()
+    settings = assistant.settings
+    shutil.rmtree(question_encoder.directory_for(settings.index, assistant.embedder.fingerprint))
+
+    def read_only(directory: Path, wait: float = 0.0) -> None:
+        raise PermissionError(13, "Permission denied", str(directory / lock.LOCK_FILE))
+
+    monkeypatch.setattr(lock, "writing", read_only)  # what a read-only folder does, as root too
+    reader = Assistant(settings)
+    report = reader.ensure_index()
+
+    assert report is not None and len(report.warnings) == 1
+    assert "cannot write the question encoder" in report.warnings[0]
+    assert "Permission denied" in report.warnings[0]
+    assert reader.ask("When does the ferry leave?").answers[0].text.startswith("The ferry")
+    reader.close()
+
+
 def test_an_export_made_by_an_earlier_verbatim_is_made_again(
     assistant: Assistant, write_files
 ) -> None:

@@ -113,6 +113,14 @@ class Assistant:
                 warning = indexer.prepare_question_encoder(self.settings.index, self.embedder)
         except IndexBusyError:
             return None  # another process is writing the index, and exports with it
+        except OSError as error:  # a read-only index folder: questions are answered all the same
+            reason = error.strerror or str(error)
+            return indexer.Report(
+                warnings=[
+                    f"cannot write the question encoder into {self.settings.index} ({reason}): "
+                    "questions load the full model, which is slower"
+                ]
+            )
         if warning:
             self._question_encoder = None  # the export made now is the one to use
             return indexer.Report(warnings=[warning])
