@@ -24,8 +24,8 @@ from verbatim.index.lexical import (
     STOPWORDS,
     LexicalIndex,
     query_terms,
+    stems,
     terms,
-    terms_of_words,
     words,
 )
 
@@ -285,7 +285,9 @@ class _Reading:
 
     def __init__(self, text: str, wanted: list[str]) -> None:
         self.words = words(text)
-        self.found = terms_of_words(self.words)
+        self.folded = [w.casefold() for w in self.words]
+        self.kept = [n for n, w in enumerate(self.folded) if w not in STOPWORDS]  # content words
+        self.found = stems([self.folded[n] for n in self.kept])  # their terms
         held = set(self.found)
         self.holds = [t in held for t in wanted]
         self.text = text
@@ -294,7 +296,9 @@ class _Reading:
     @functools.cached_property
     def cases(self) -> dict[str, set[bool]]:
         """:func:`_cases` of the question's terms the text holds (the only ones looked up)."""
-        return _cases(self.words, self.found, set(self.wanted)) if any(self.holds) else {}
+        if not any(self.holds):
+            return {}
+        return _cases(self.words, (self.kept, self.found), set(self.wanted))
 
     def cased(self, asked: dict[str, set[bool]]) -> list[bool]:
         """Which of the question's terms the text holds in a case the question writes it in
@@ -357,7 +361,7 @@ class _Reading:
         cues = [math.log1p(len(text_words)), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
         if kind == "other":
             return tuple(cues)  # no cue to look for
-        new = [w for w in text_words if w.casefold() not in question_words]
+        new = [w for w, f in zip(text_words, self.folded, strict=True) if f not in question_words]
         if kind == "who":
             cues[3] = float(any(w[:1].isupper() for w in new if w != text_words[0]))
         elif kind in ("when", "count"):
@@ -379,21 +383,23 @@ class _Reading:
 
 
 def _cases(
-    text_words: list[str], found: list[str] | None = None, only: Collection[str] | None = None
+    text_words: list[str],
+    read: tuple[list[int], list[str]] | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, set[bool]]:
     """For each content term of the words (or each of ``only``), the cases it is written in
-    after the first word (True: capitalised, as in a name); ``found`` are the words' terms
-    (:func:`terms_of_words`) if already known."""
-    kept = [(n, w) for n, w in enumerate(text_words) if w.casefold() not in STOPWORDS]
-    if found is None:
-        found = terms_of_words([w for _, w in kept])
+    after the first word (True: capitalised, as in a name); ``read`` are the content words'
+    positions and their terms, if already known."""
+    if read is None:
+        kept = [n for n, w in enumerate(text_words) if w.casefold() not in STOPWORDS]
+        read = kept, stems([text_words[n].casefold() for n in kept])
     cases: dict[str, set[bool]] = {}
-    for (number, word), term in zip(kept, found, strict=True):
+    for number, term in zip(*read, strict=True):
         if only is not None and term not in only:
             continue
         seen = cases.setdefault(term, set())
         if number:
-            seen.add(word[:1].isupper())
+            seen.add(text_words[number][:1].isupper())
     return cases
 
 

@@ -72,7 +72,11 @@ def terms(text: str) -> list[str]:
 
 def terms_of_words(text_words: list[str]) -> list[str]:
     """:func:`terms` of a text already split by :func:`words`."""
-    kept = [w for w in map(str.casefold, text_words) if w not in STOPWORDS]
+    return stems([w for w in map(str.casefold, text_words) if w not in STOPWORDS])
+
+
+def stems(kept: list[str]) -> list[str]:
+    """The stems of case-folded content words (no stopwords), in order."""
     try:  # looked up rather than stemmed again, terms() costs half (12 instead of 24 µs)
         return [_STEMS[w] for w in kept]
     except KeyError:
