@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from verbatim.assistant import Assistant
+from verbatim.answer.retrieve import Candidate, Retriever
+from verbatim.assistant import MAX_QUESTION_CHARS, Assistant
 from verbatim.cli import cli
 from verbatim.errors import QuestionError
 
@@ -91,3 +92,27 @@ def test_broken_question_lines_with_and_without_keep_going(args: list[str], tmp_
         assert f"line {number}: expected a JSON object" in errors[number - 2]
     assert "line 5: not UTF-8 text" in errors[3]
     assert "4 question line(s) could not be answered" in errors[4]
+
+
+def test_a_question_cut_to_its_end_starts_at_a_whole_word(
+    bundled: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_QUESTION_CHARS only the question's end is searched: from a whole word, since
+    half a word ("mander") is a word no document holds and reads as something not answered."""
+    searched: list[str] = []
+    candidates = Retriever.candidates
+
+    def recorded(self: Retriever, question: str) -> list[Candidate]:
+        searched.append(question)
+        return candidates(self, question)
+
+    monkeypatch.setattr(Retriever, "candidates", recorded)
+    question = "Who was the commander of the Quds Force? " * 60 + "Tell me."
+    cut = len(question) - MAX_QUESTION_CHARS
+    assert question[cut - 1 : cut + 1].isalpha(), "the cut falls inside a word"
+
+    bundled.ask(question)
+
+    (query,) = searched
+    assert question.endswith(query) and question[-len(query) - 1] == " "
+    assert len(query) > MAX_QUESTION_CHARS - 20
