@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import click
 
 from verbatim.config import CORPUS_ENV, INDEX_ENV, MODEL_ENV, RAY_ENV, Settings
-from verbatim.controls import escaped
+from verbatim.controls import TERMINAL_CONTROLS, escaped
 from verbatim.errors import REBUILD, QuestionError, VerbatimError
 
 if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
@@ -22,8 +21,6 @@ if TYPE_CHECKING:  # the real imports stay lazy so `--help` is instant
     from verbatim.index.indexer import Report
     from verbatim.serve.client import Client
     from verbatim.types import Reply
-
-_NOT_JSON_SAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _echo(message: str = "", err: bool = False, nl: bool = True, **style: Any) -> None:
@@ -36,7 +33,7 @@ def _echo_json(data: object) -> None:
     """Write one JSON line; JSON escapes C0 controls itself, and DEL, C1 and the bidirectional
     controls are escaped too."""
     text = json.dumps(data, ensure_ascii=False)
-    click.echo(_NOT_JSON_SAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+    click.echo(TERMINAL_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

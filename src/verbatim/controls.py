@@ -15,6 +15,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+# Bidirectional embeddings, overrides and isolates, as the range of a character class.
+_BIDIRECTIONAL = "\u202a-\u202e\u2066-\u2069"
 # What a terminal would act on instead of showing: each alternative is removed whole.
 _REMOVED = re.compile(
     # CSI (colours, cursor moves, clearing): ESC [ or its 8-bit form, parameters, a final byte.
@@ -31,14 +33,15 @@ _REMOVED = re.compile(
     r"|[\x00-\x08\x0e-\x1f\x7f-\x9f]"
     # Bidirectional embeddings, overrides and isolates (the marks LRM and RLM, which reorder
     # nothing, stay).
-    r"|[\u202a-\u202e\u2066-\u2069]"
+    rf"|[{_BIDIRECTIONAL}]"
 )
 # Controls that are layout, not commands: a line break or a space of the same length.
 _AS_WHITESPACE = str.maketrans({"\x0b": " ", "\x0c": " "})
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
-# What :func:`escaped` shows as an escape: every C0 and C1 control but tab and line feed, and
-# the bidirectional controls.
-_SHOWN_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What a terminal would act on, or reorder, rather than show: every C0 and C1 control but tab
+# and line feed, and the bidirectional controls. :func:`escaped` shows each as an escape, the
+# chat app as a symbol, `--json` as a JSON escape.
+TERMINAL_CONTROLS = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDIRECTIONAL}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ def one_line(text: str) -> str:
 def escaped(text: str) -> str:
     """``text`` safe to write to a terminal: each control character but tab and line feed is
     shown as a Python-style escape (``\\x1b``, ``\\u202e``) instead of being acted on."""
-    return _SHOWN_ESCAPED.sub(_escape, text)
+    return TERMINAL_CONTROLS.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

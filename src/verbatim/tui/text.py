@@ -6,12 +6,8 @@ import re
 
 from rich.text import Text
 
+from verbatim.controls import TERMINAL_CONTROLS
 from verbatim.types import Answer
-
-# C0 and C1 control characters other than tab and newline, and the bidirectional controls: in a
-# document they are data, and sent to a terminal they would move the cursor, change colours or
-# show the characters after them in another order.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -23,7 +19,7 @@ def _visible(match: re.Match[str]) -> str:
 
 def literal(text: str, style: str = "") -> Text:
     """``text`` exactly as written: never parsed as markup, control characters made visible."""
-    return Text(_CONTROL.sub(_visible, text), style=style)
+    return Text(TERMINAL_CONTROLS.sub(_visible, text), style=style)
 
 
 def citation(answer: Answer) -> str:
