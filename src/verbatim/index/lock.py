@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from verbatim.errors import IndexBusyError
 
 LOCK_FILE = "index.lock"
@@ -24,6 +22,8 @@ def writing(directory: Path, wait: float = 0.0) -> Iterator[None]:
 
     Raises :class:`IndexBusyError` when another process keeps it that long.
     """
+    from filelock import FileLock, Timeout  # here: its import costs a question ~20 ms
+
     directory.mkdir(parents=True, exist_ok=True)
     # preserve_lock_file: deleting it on release would let a waiting process lock an inode
     # that a third one no longer sees.
