@@ -11,7 +11,8 @@ import numpy as np
 from verbatim.config import packaged_model_path
 from verbatim.index.embed import Embedder
 from verbatim.index.indexer import texts_of
-from verbatim.ingest import discover, parse_document, read_text
+from verbatim.ingest import discover, read_text
+from verbatim.ingest.parse import parse_document
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev"
 CACHE = Path("/tmp/verbatim-bench/squad-dev-vectors.npz")

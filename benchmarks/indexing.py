@@ -23,7 +23,8 @@ from pathlib import Path
 from verbatim.config import packaged_model_path
 from verbatim.index.embed import BATCH_SIZE, Embedder
 from verbatim.index.indexer import texts_of, update
-from verbatim.ingest import discover, parse_document, read_text
+from verbatim.ingest import discover, read_text
+from verbatim.ingest.parse import parse_document
 from verbatim.types import Document
 
 SQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "squad-dev" / "corpus"

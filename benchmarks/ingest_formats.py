@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.docume
 from tests.documents import write_docx, write_pdf
 from verbatim.config import packaged_model_path
 from verbatim.index.embed import Embedder
-from verbatim.ingest import load, parse_extracted
+from verbatim.ingest import load
+from verbatim.ingest.parse import parse_extracted
 
 WORDS = (
     "harbour ferry survey committee river valley council report budget station market school "

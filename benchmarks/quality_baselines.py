@@ -44,7 +44,8 @@ from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.evaluate import Question, Scores, contains_answer, load_questions, run
 from verbatim.index.embed import Embedder
-from verbatim.ingest import discover, parse_document, read_text
+from verbatim.ingest import discover, read_text
+from verbatim.ingest.parse import parse_document
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 SQUAD_CORPUS = EVAL / "squad-dev" / "corpus"

@@ -14,8 +14,8 @@ from verbatim.assistant import Assistant
 from verbatim.cli import cli
 from verbatim.config import Settings
 from verbatim.errors import CorpusError
-from verbatim.ingest import parse_document
 from verbatim.ingest.limits import MAX_FILE_ENV, MAX_SENTENCE_CHARS, max_file_bytes
+from verbatim.ingest.parse import parse_document
 
 DEEP = "/".join(f"level{n}" for n in range(60))
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verbatim.controls import escaped, strip_controls, without_controls
-from verbatim.ingest import load, parse_extracted
+from verbatim.ingest import load
+from verbatim.ingest.parse import parse_extracted
 
 SEQUENCES = [
     "\x1b[31m", "\x1b[0m", "\x1b[2J", "\x1b]0;title\x07", "\x1b]52;c;aGk=\x1b\\", "\x9b1;2H",

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from verbatim.ingest import UnreadableFileError, load, parse_extracted
+from verbatim.ingest import UnreadableFileError, load
+from verbatim.ingest.parse import parse_extracted
 from verbatim.types import Document
 
 MENU = "".join(

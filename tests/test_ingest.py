@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verbatim.errors import CorpusError
-from verbatim.ingest import UnreadableFileError, discover, parse_document, read_text
+from verbatim.ingest import UnreadableFileError, discover, read_text
 from verbatim.ingest.chunk import MAX_WORDS
 from verbatim.ingest.clean import strip_citations
+from verbatim.ingest.parse import parse_document
 from verbatim.types import Document, Sentence
 
 from .conftest import BUNDLED_CORPUS

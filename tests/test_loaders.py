@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from verbatim.assistant import Assistant
 from verbatim.cli import cli
-from verbatim.ingest import UnreadableFileError, discover, load, parse_extracted
+from verbatim.ingest import UnreadableFileError, discover, load
+from verbatim.ingest.parse import parse_extracted
 from verbatim.types import Document
 
 from .documents import WEB_PAGE, write_docx, write_pdf

@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verbatim.ingest import load, parse_extracted
+from verbatim.ingest import load
 from verbatim.ingest.clean import strip_citations
+from verbatim.ingest.parse import parse_extracted
 from verbatim.types import Document
 
 MKDOCS = """\

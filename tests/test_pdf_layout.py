@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from verbatim.ingest import load, parse_extracted
+from verbatim.ingest import load
+from verbatim.ingest.parse import parse_extracted
 from verbatim.types import Document
 
 LEFT, RIGHT = 20.0, 190.0  # mm: the text block's margins

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verbatim.ingest import parse_document
 from verbatim.ingest.chunk import MAX_WORDS, Unit, chunk
 from verbatim.ingest.clean import strip_citations
 from verbatim.ingest.limits import MAX_SENTENCE_CHARS
+from verbatim.ingest.parse import parse_document
 from verbatim.types import Sentence
 
 # Pieces that exercise the layout: headings of both kinds, tables, lists, citation markers,

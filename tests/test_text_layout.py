@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verbatim.ingest import load, parse_extracted
+from verbatim.ingest import load
+from verbatim.ingest.parse import parse_extracted
 from verbatim.types import Document
 
 # An 80-column FAQ in the manner of old Usenet FAQs: a mail header, a centred title, a table of

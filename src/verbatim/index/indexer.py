@@ -28,7 +28,6 @@ from verbatim.ingest import (
     content_digest,
     discover,
     load,
-    parse_extracted,
 )
 from verbatim.types import Document, Passage
 
@@ -342,6 +341,8 @@ Read = tuple[Document, str] | DocumentRecord | UnreadableFileError
 
 def read_file(corpus: Path, state: FileState, known: DocumentRecord | None) -> Read:
     """Load, clean and split one corpus file, unless its content is what ``known`` holds."""
+    from verbatim.ingest.parse import parse_extracted  # not imported by asking (~12 ms)
+
     try:
         extracted = load(corpus / state.path)
     except UnreadableFileError as error:

@@ -1,20 +1,21 @@
-"""Ingest: files → documents (layout, sentences, passages), with spans into the original text."""
+"""Ingest: files → documents (layout, sentences, passages), with spans into the original text.
+
+The package itself holds what listing and loading a corpus needs; parsing is in
+:mod:`verbatim.ingest.parse`, imported only where files are read (a question never is).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
-from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from verbatim.errors import UnreadableFileError
-from verbatim.ingest.chunk import Unit, chunk
 from verbatim.ingest.decoding import read_text
-from verbatim.ingest.extracted import Extracted
 from verbatim.ingest.files import check_corpus, discover
 from verbatim.ingest.loaders import load
-from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
-from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title
-from verbatim.types import Document, Passage
+
+if TYPE_CHECKING:
+    from verbatim.ingest.extracted import Extracted
 
 # Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
 # 6, sentences read with their heading path): old indexes then need a rebuild.
@@ -22,63 +23,15 @@ CHUNKER_VERSION = 6
 
 __all__ = [
     "CHUNKER_VERSION",
-    "Extracted",
     "UnreadableFileError",
     "check_corpus",
     "content_digest",
     "discover",
     "load",
-    "parse_document",
-    "parse_extracted",
     "read_text",
 ]
-
-
-def parse_document(path: str, text: str) -> Document:
-    """Parse one file's text into a :class:`Document`; ``path`` is relative to the corpus."""
-    return parse_extracted(path, Extracted(text))
-
-
-def parse_extracted(path: str, extracted: Extracted) -> Document:
-    """Parse what a loader read from one file; ``path`` is relative to the corpus."""
-    text = extracted.text
-    layout: Layout = extracted.layout or with_title(parse_layout(text), text)
-    title = extracted.title or layout.title or PurePosixPath(path).stem
-    lines = LineIndex(text)
-    units = (
-        Unit(
-            section=block.section or title,
-            is_table=block.kind is BlockKind.TABLE_ROW,
-            header=header_text(text, block),
-            sentences=tuple(
-                replace(sentence, block=number) for sentence in block_sentences(text, block, lines)
-            ),
-        )
-        for number, block in enumerate(layout.blocks)
-    )
-    passages = tuple(chunk(units))
-    if extracted.page_starts:
-        passages = tuple(_paginate(passage, extracted, lines) for passage in passages)
-    return Document(path=path, title=title, passages=passages)
 
 
 def content_digest(extracted: Extracted) -> str:
     """What tells a changed file from one merely touched: the hash of the text read from it."""
     return hashlib.sha256(extracted.text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _paginate(passage: Passage, extracted: Extracted, lines: LineIndex) -> Passage:
-    """Give each sentence its page, and line numbers counted within that page."""
-    sentences = []
-    for sentence in passage.sentences:
-        page = extracted.page_of(sentence.char_start)
-        first = lines.line_of(extracted.page_starts[page - 1]) - 1
-        sentences.append(
-            replace(
-                sentence,
-                page=page,
-                line_start=sentence.line_start - first,
-                line_end=sentence.line_end - first,
-            )
-        )
-    return replace(passage, sentences=tuple(sentences))

@@ -11,10 +11,13 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from verbatim.errors import UnreadableFileError
-from verbatim.ingest.extracted import Extracted
 from verbatim.ingest.limits import Budget
+
+if TYPE_CHECKING:
+    from verbatim.ingest.extracted import Extracted
 
 # Module names under this package with their extensions, in the order their sniffing is tried.
 _SUFFIXES = {
