@@ -73,6 +73,11 @@ def test_weights_that_disagree_in_8_bits_are_kept_whole(
 
 
 def test_asking_does_not_import_torch(bundled: Assistant) -> None:
+    """Each cold `ask` loads the export on a thread of its own while it opens the index; run a
+    few times, as a race between the two threads (numpy imported on both at once) fails one
+    time in three, and then removes the export as broken."""
+    exported = question_encoder.directory_for(bundled.settings.index, bundled.embedder.fingerprint)
+    before = (exported / "encoder.json").stat()
     script = (
         "import sys\n"
         "from verbatim.cli import cli\n"
@@ -81,15 +86,26 @@ def test_asking_does_not_import_torch(bundled: Assistant) -> None:
         "print('heavy imports:', [name for name in heavy if name in sys.modules])\n"
     )
     places = ["--corpus", str(bundled.settings.corpus), "--index", str(bundled.settings.index)]
-    result = subprocess.run(
-        [sys.executable, "-c", script, *places, "ask", "--json", "Who commanded the Quds Force?"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    reply = json.loads(result.stdout.splitlines()[0])
-    assert reply["answers"]
-    assert result.stdout.splitlines()[-1] == "heavy imports: []"
+    for _ in range(5):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                *places,
+                "ask",
+                "--json",
+                "Who commanded the Quds Force?",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        reply = json.loads(result.stdout.splitlines()[0])
+        assert reply["answers"]
+        assert result.stdout.splitlines()[-1] == "heavy imports: []"
+    after = (exported / "encoder.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_a_cold_ask_starts_no_blas_threads(bundled: Assistant) -> None:

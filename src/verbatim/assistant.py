@@ -24,7 +24,7 @@ from verbatim.errors import (
 from verbatim.index import indexer, lock
 from verbatim.index.directory import MANIFEST, Index, Manifest
 from verbatim.index.embed import Embedder
-from verbatim.index.question_encoder import QuestionEncoder
+from verbatim.index.question_encoder import LoadingQuestionEncoder, QuestionEncoder
 from verbatim.ingest import UnreadableFileError, load
 from verbatim.types import Reply, Source
 
@@ -49,6 +49,7 @@ class Assistant:
         self._index: Index | None = None
         self._opened: tuple[int, int] | None = None  # the manifest file the open index had
         self._question_encoder: QuestionEncoder | Embedder | None = None
+        self._loading_encoder: LoadingQuestionEncoder | None = None
 
     # -- the index -------------------------------------------------------------------------
     def update_index(
@@ -65,7 +66,7 @@ class Assistant:
         :class:`ClusterError`, before anything is changed, when the cluster cannot be reached.
         """
         self.close()
-        self._question_encoder = None
+        self._forget_question_encoder()
         if ray is None and self.settings.ray is not None:
             from verbatim.index.distributed import RayOptions
 
@@ -96,6 +97,7 @@ class Assistant:
     def ensure_index(self, progress: indexer.Progress | None = None) -> indexer.Report | None:
         """Build a missing index or update a stale one (and repair its question encoder);
         return what was done, or None when nothing was."""
+        self._load_question_encoder_meanwhile()
         try:
             index = self.index
         except (IndexMissingError, IndexOutdatedError):
@@ -108,6 +110,7 @@ class Assistant:
                 return None  # another process is updating it: answer from the current index
         if indexer.question_encoder_settled(self.settings.index, self.embedder):
             return None
+        self._forget_question_encoder()  # it may be the export about to be replaced
         try:  # one exporter at a time: each clears the folder of other exports first
             with lock.writing(self.settings.index):
                 warning = indexer.prepare_question_encoder(self.settings.index, self.embedder)
@@ -122,7 +125,6 @@ class Assistant:
                 ]
             )
         if warning:
-            self._question_encoder = None  # the export made now is the one to use
             return indexer.Report(warnings=[warning])
         return None
 
@@ -131,9 +133,28 @@ class Assistant:
         """What encodes questions: the ONNX export made at index time (no torch to import),
         or the sentence-transformers model itself when there is no export."""
         if self._question_encoder is None:
-            exported = QuestionEncoder.find(self.settings.index, self.embedder.fingerprint)
+            loading, self._loading_encoder = self._loading_encoder, None
+            exported = (loading and loading.result()) or QuestionEncoder.find(
+                self.settings.index, self.embedder.fingerprint
+            )  # (found again when loading failed: a broken export is removed then)
             self._question_encoder = exported or self.embedder
         return self._question_encoder
+
+    def _load_question_encoder_meanwhile(self) -> None:
+        """Start loading the question encoder on another thread, while this one opens the
+        index: ONNX Runtime builds its session outside the GIL (a cold `ask` ~50 ms sooner)."""
+        if self._question_encoder is None and self._loading_encoder is None:
+            self._loading_encoder = LoadingQuestionEncoder(
+                self.settings.index, self.embedder.fingerprint
+            )
+
+    def _forget_question_encoder(self) -> None:
+        """Drop the loaded question encoder (waiting for one being loaded), before its export
+        is made again."""
+        if self._loading_encoder is not None:
+            self._loading_encoder.result()
+            self._loading_encoder = None
+        self._question_encoder = None
 
     def warm_up(self) -> None:
         """Open the index, load the question encoder and run every stage of a question once

@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,19 +76,22 @@ class QuestionEncoder:
         )
 
     @classmethod
-    def find(cls, index_directory: Path, fingerprint: str) -> QuestionEncoder | None:
+    def find(
+        cls, index_directory: Path, fingerprint: str, *, remove_broken: bool = True
+    ) -> QuestionEncoder | None:
         """The encoder exported for ``fingerprint``, or None if there is none.
 
-        An export that does not load is removed (it is made from the model again at the next
-        :func:`verbatim.index.indexer.prepare_question_encoder`): meanwhile questions are encoded by
-        the model itself, which costs only speed."""
+        An export that does not load is removed unless not ``remove_broken`` (it is made from
+        the model again at the next :func:`verbatim.index.indexer.prepare_question_encoder`):
+        meanwhile questions are encoded by the model itself, which costs only speed."""
         directory = directory_for(index_directory, fingerprint)
         if not (directory / _CONFIG).is_file():
             return None
         try:
             return cls(directory)
         except Exception:
-            shutil.rmtree(directory, ignore_errors=True)
+            if remove_broken:
+                shutil.rmtree(directory, ignore_errors=True)
             return None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -121,6 +125,36 @@ class QuestionEncoder:
             pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.maximum(norms, 1e-12)
+
+
+class LoadingQuestionEncoder:
+    """:meth:`QuestionEncoder.find` run on a thread of its own while the caller's goes on:
+    ONNX Runtime builds its session outside the GIL, so opening the index meanwhile costs a
+    cold question no time. A broken export is left in place, for the caller to tell and
+    repair."""
+
+    def __init__(self, index_directory: Path, fingerprint: str) -> None:
+        self._found: QuestionEncoder | None = None
+        self._thread: threading.Thread | None = None
+        if (directory_for(index_directory, fingerprint) / _CONFIG).is_file():
+            # imported on this thread: numpy's C extension fails to import on two at once
+            import numpy  # noqa: F401
+            import onnxruntime  # noqa: F401
+            import tokenizers  # noqa: F401
+
+            self._thread = threading.Thread(
+                target=self._find, args=(index_directory, fingerprint), daemon=True
+            )
+            self._thread.start()
+
+    def _find(self, index_directory: Path, fingerprint: str) -> None:
+        self._found = QuestionEncoder.find(index_directory, fingerprint, remove_broken=False)
+
+    def result(self) -> QuestionEncoder | None:
+        """The encoder found (None if there is none), once its loading has ended."""
+        if self._thread is not None:
+            self._thread.join()
+        return self._found
 
 
 def outdated(directory: Path) -> bool:
