@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from verbatim.allocator import warm_for_many_questions
+from verbatim.assistant import Assistant
 from verbatim.index import vectors
 from verbatim.index.vectors import VectorIndex
 
@@ -119,6 +121,39 @@ def test_an_assistant_answers_and_updates_from_approximate_indexes(
     assert report.added == ["volcanoes.md"]
     reply = assistant.ask("Which volcano erupts every few minutes?")
     assert reply.answers[0].text == "Stromboli erupts every few minutes."
+
+
+def test_an_index_held_in_memory_searches_as_it_did_memory_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index, _, _ = filled(4_000)
+    index.save(tmp_path / "v.faiss")  # probing 64 lists
+    monkeypatch.setattr(vectors, "NPROBE", 4)  # today's rule: one list in eight, read in or not
+    mapped = VectorIndex.load(tmp_path / "v.faiss")
+    held = VectorIndex.load(tmp_path / "v.faiss")
+    held.hold_in_memory(up_to=(tmp_path / "v.faiss").stat().st_size - 1)  # too large: mapped
+    assert held.is_memory_mapped
+    held.hold_in_memory()
+    assert mapped.is_memory_mapped and not held.is_memory_mapped
+    lists = vectors._inverted_file(held._index)
+    assert lists is not None and lists.nprobe == lists.nlist // 8 > 4
+    for query in clustered(20, seed=5):
+        assert held.search(query, 10) == mapped.search(query, 10)
+
+
+def test_a_process_answering_many_questions_holds_its_vectors_in_memory(
+    assistant, settings, write_files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", 2)
+    write_files({"a.md": "# A\n\nAlpha one.\n\n## B\n\nBeta two.\n\n## C\n\nGamma three.\n"})
+    assistant.update_index()
+    assert assistant.index.passage_vectors.is_memory_mapped
+    warm_for_many_questions(assistant)
+    assert not assistant.index.passage_vectors.is_memory_mapped
+    write_files({"d.md": "# D\n\nDelta four.\n"})
+    Assistant(settings).update_index()  # another process publishes a newer index
+    assert assistant.ask("Which is four?").answers[0].text == "Delta four."
+    assert not assistant.index.passage_vectors.is_memory_mapped  # the newer one too
 
 
 def test_more_lists_are_probed_as_they_grow(

@@ -1,6 +1,7 @@
-"""Process-wide settings for a process that answers many questions (`verbatim serve`, the chat
-app): the C allocator (on glibc; elsewhere as is) and the garbage collector. The library never
-applies them itself; those edges do, with :func:`warm_for_many_questions`.
+"""Settings for a process that answers many questions (`verbatim serve`, the chat app): the C
+allocator (on glibc; elsewhere as is), the garbage collector, and the passage vectors held in
+memory. The library never applies them itself; those edges do, with
+:func:`warm_for_many_questions`.
 
 glibc serves each block of 128 KiB or more (a threshold it adjusts as such blocks are freed) from
 pages mapped afresh, and hands them back to the system when the block is freed. Answering a
@@ -42,11 +43,13 @@ def reuse_freed_memory() -> bool:
 
 def warm_for_many_questions(assistant: Assistant) -> None:
     """Warm ``assistant`` up (:meth:`Assistant.warm_up`) with the allocator set to reuse freed
-    memory, then freeze what is loaded by then out of the garbage collector's full passes.
+    memory and its passage vectors held in memory (:meth:`Assistant.hold_vectors_in_memory`),
+    then freeze what is loaded by then out of the garbage collector's full passes.
 
     What is loaded by then (modules, the model, the index) lives as long as the process:
     scanning it took 30–95 ms, stopping every thread, about once a second in the chat app.
     """
     reuse_freed_memory()
+    assistant.hold_vectors_in_memory()
     assistant.warm_up()
     gc.freeze()
