@@ -86,6 +86,20 @@ def test_citation_markers_are_removed_but_spans_keep_them() -> None:
     assert WIKITEXT[jalawla.char_start : jalawla.char_end].startswith("On 21–22 August")
 
 
+def test_brackets_of_code_stay_in_a_document_that_does_not_cite() -> None:
+    """A manual's "argv[1]" is quoted as written; only a document that cites the Wikipedia
+    way (markers after spaces or punctuation: "advisers.[2]") loses "capital[4]"."""
+    manual = (
+        "# Arguments\n\nThe first argument is `sys.argv[1]`, a pixel is img[3][4] and x[i] "
+        "an item [citation needed].\n"
+    )
+    texts = [s.text for s in sentences(parse_document("args.md", manual))]
+    assert texts == ["The first argument is `sys.argv[1]`, a pixel is img[3][4] and x[i] an item ."]
+    cited = "Paris\n\nParis is the capital[4] of France.[5] It is old [6] and big.[7][8]\n"
+    texts = [s.text for s in sentences(parse_document("paris.txt", cited))]
+    assert texts == ["Paris is the capital of France.", "It is old and big."]
+
+
 def test_infobox_lines_and_table_rows_are_readable_units() -> None:
     texts = [s.text for s in sentences(parse_document("war.txt", WIKITEXT))]
     assert "Commander1: Qassem Soleimani (until 2020), Hadi al-Amiri" in texts

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verbatim.ingest.chunk import MAX_WORDS, Unit, chunk
-from verbatim.ingest.clean import strip_citations
+from verbatim.ingest.clean import cites, strip_citations
 from verbatim.ingest.limits import MAX_SENTENCE_CHARS
 from verbatim.ingest.parse import parse_document
 from verbatim.types import Sentence
@@ -30,10 +30,10 @@ def all_sentences(text: str) -> list[Sentence]:
     return [s for p in parse_document("t.txt", text).passages for s in p.sentences]
 
 
-def shown(original: str, table: bool) -> str:
-    """What a span of the original text looks like as a sentence: markers out, spaces
-    collapsed, a table row's cells joined by `` | ``."""
-    text = " ".join(strip_citations(original).text.split())
+def shown(original: str, table: bool, cited: bool = True) -> str:
+    """What a span of the original text looks like as a sentence: markers out (those of a
+    ``cited`` document), spaces collapsed, a table row's cells joined by `` | ``."""
+    text = " ".join(strip_citations(original, cited=cited).text.split())
     if table:
         return " | ".join(c.strip() for c in text.split("|") if c.strip())
     return text
@@ -56,7 +56,7 @@ def test_every_sentence_and_passage_maps_back_to_its_source_characters(text: str
             original = text[sentence.char_start : sentence.char_end]
             lines = text.split("\n")[sentence.line_start - 1 : sentence.line_end]
             table = any(is_table_row(line) for line in lines)
-            assert shown(original, table) == sentence.text
+            assert shown(original, table, cites(text)) == sentence.text
             assert sentence.char_start >= previous_end  # in order, never overlapping
             previous_end = sentence.char_end
             assert sentence.line_start == text.count("\n", 0, sentence.char_start) + 1

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from verbatim.ingest.extracted import Extracted
 
 # Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
-# 6, sentences read with their heading path): old indexes then need a rebuild.
-CHUNKER_VERSION = 6
+# 6, sentences read with their heading path; 7, "argv[1]" kept where a document does not cite
+# the Wikipedia way): old indexes then need a rebuild.
+CHUNKER_VERSION = 7
 
 __all__ = [
     "CHUNKER_VERSION",

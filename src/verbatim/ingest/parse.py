@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from verbatim.ingest.chunk import Unit, chunk
+from verbatim.ingest.clean import cites
 from verbatim.ingest.extracted import Extracted
 from verbatim.ingest.sentences import LineIndex, block_sentences, header_text
 from verbatim.ingest.structure import BlockKind, Layout, parse_layout, with_title
@@ -23,13 +24,15 @@ def parse_extracted(path: str, extracted: Extracted) -> Document:
     layout: Layout = extracted.layout or with_title(parse_layout(text), text)
     title = extracted.title or layout.title or PurePosixPath(path).stem
     lines = LineIndex(text)
+    cited = cites(text)  # else "argv[1]" is code, not a reference to remove
     units = (
         Unit(
             section=block.section or title,
             is_table=block.kind is BlockKind.TABLE_ROW,
-            header=header_text(text, block),
+            header=header_text(text, block, cited=cited),
             sentences=tuple(
-                replace(sentence, block=number) for sentence in block_sentences(text, block, lines)
+                replace(sentence, block=number)
+                for sentence in block_sentences(text, block, lines, cited=cited)
             ),
         )
         for number, block in enumerate(layout.blocks)

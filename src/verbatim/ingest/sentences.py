@@ -30,13 +30,15 @@ def _has_words(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def block_sentences(text: str, block: Block, lines: LineIndex) -> Iterator[Sentence]:
-    """The sentences of one block, citation markers (and hidden markup) removed, spans mapped
-    to ``text``."""
+def block_sentences(
+    text: str, block: Block, lines: LineIndex, *, cited: bool = True
+) -> Iterator[Sentence]:
+    """The sentences of one block, citation markers (those of a ``cited`` document: see
+    :func:`verbatim.ingest.clean.cites`) and hidden markup removed, spans mapped to ``text``."""
     if block.kind is BlockKind.CODE:
         yield from _code(text, block, lines)
         return
-    clean = strip_citations(text[block.start : block.end], block.start, block.hidden)
+    clean = strip_citations(text[block.start : block.end], block.start, block.hidden, cited=cited)
     spans = _row_cells(clean) if block.kind is BlockKind.TABLE_ROW else _sentence_spans(clean)
     for shown, start, end in spans:
         if not _has_words(shown):
@@ -90,9 +92,10 @@ def _row_cells(clean: CleanText) -> Iterator[tuple[str, int, int]]:
         yield shown, cells[0][0], cells[-1][1]
 
 
-def header_text(text: str, block: Block) -> str:
+def header_text(text: str, block: Block, *, cited: bool = True) -> str:
     """The readable header row of a table row's table, or ``""``."""
     if block.table_header is None:
         return ""
     start, end = block.table_header
-    return next((shown for shown, _, _ in _row_cells(strip_citations(text[start:end]))), "")
+    clean = strip_citations(text[start:end], cited=cited)
+    return next((shown for shown, _, _ in _row_cells(clean)), "")
