@@ -108,6 +108,24 @@ def test_asking_does_not_import_torch(bundled: Assistant) -> None:
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+def test_a_cold_ask_that_fails_exits_with_its_error(bundled: Assistant, tmp_path: Path) -> None:
+    """The encoder loading on its thread when an error stops the question (here an index of
+    an older chunker) must not outlive the interpreter: it aborted the process (exit 134)."""
+    index = tmp_path / "index"
+    shutil.copytree(bundled.settings.index, index)
+    manifest = json.loads((index / "manifest.json").read_text())
+    (index / "manifest.json").write_text(json.dumps({**manifest, "chunker_version": 1}))
+    places = ["--corpus", str(bundled.settings.corpus), "--index", str(index)]
+    for _ in range(3):
+        result = subprocess.run(
+            [sys.executable, "-c", "from verbatim.cli import main; main()", *places, "ask", "Who?"],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "--rebuild" in result.stderr
+
+
 def test_a_cold_ask_starts_no_blas_threads(bundled: Assistant) -> None:
     """numpy's OpenBLAS starting a thread per core cost a cold `ask` ~0.1 s that nothing it
     does uses (unless the user asks for them). (FAISS's OpenBLAS runs on OpenMP threads, which

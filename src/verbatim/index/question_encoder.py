@@ -142,8 +142,10 @@ class LoadingQuestionEncoder:
             import onnxruntime  # noqa: F401
             import tokenizers  # noqa: F401
 
+            # not a daemon: a process leaving meanwhile (an error, Ctrl-C) waits for it, as
+            # ONNX Runtime aborts the process if a session is built while it exits
             self._thread = threading.Thread(
-                target=self._find, args=(index_directory, fingerprint), daemon=True
+                target=self._find, args=(index_directory, fingerprint), daemon=False
             )
             self._thread.start()
 
