@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +149,10 @@ def test_a_process_answering_many_questions_holds_its_vectors_in_memory(
     write_files({"a.md": "# A\n\nAlpha one.\n\n## B\n\nBeta two.\n\n## C\n\nGamma three.\n"})
     assistant.update_index()
     assert assistant.index.passage_vectors.is_memory_mapped
-    warm_for_many_questions(assistant)
+    try:
+        warm_for_many_questions(assistant)
+    finally:
+        gc.unfreeze()  # what it froze is this test's; the tests after collect theirs
     assert not assistant.index.passage_vectors.is_memory_mapped
     write_files({"d.md": "# D\n\nDelta four.\n"})
     Assistant(settings).update_index()  # another process publishes a newer index
