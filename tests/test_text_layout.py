@@ -204,6 +204,13 @@ def test_a_file_without_headings_is_titled_by_its_first_line(tmp_path: Path) -> 
     assert sentence.title == "notes"  # a sentence is no title: the file name stays
 
 
+def test_a_web_extract_is_titled_by_the_lone_cell_of_its_first_table_row(tmp_path: Path) -> None:
+    extract = "Widget (2014–present) | ||||\n---|---|---|---|\nPart of | the widget family ||||\n"
+    assert parse(tmp_path, "widget.web-extract.txt", extract).title == "Widget (2014–present)"
+    columns = "Name | Weight | Colour |\n---|---|---|\nWidget | 3 kg | red |\n"
+    assert parse(tmp_path, "widgets.txt", columns).title == "widgets"  # a header of columns
+
+
 def test_dot_leaders_of_a_table_of_contents_are_not_sentences(tmp_path: Path) -> None:
     text = (
         "Manual\n======\n\nCompressed cat pages ........ 14\n2.3. DESCRIPTION . . . . . . . 3\n\n"

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 # Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
 # 6, sentences read with their heading path; 7, "argv[1]" kept where a document does not cite
-# the Wikipedia way): old indexes then need a rebuild.
-CHUNKER_VERSION = 7
+# the Wikipedia way; 8, a web extract titled by its first table row's lone cell): old indexes
+# then need a rebuild.
+CHUNKER_VERSION = 8
 
 __all__ = [
     "CHUNKER_VERSION",

@@ -457,7 +457,17 @@ def with_title(layout: Layout, text: str) -> Layout:
         line = text[block.start : block.end].strip()
         if block.kind is BlockKind.PARAGRAPH and "\n" not in line and _is_title(line):
             return Layout(_collapse(line), layout.blocks[:number] + layout.blocks[number + 1 :])
-    return layout
+    return Layout(_table_title(text), layout.blocks)
+
+
+def _table_title(text: str) -> str:
+    """The title a web page's extract puts in its first table row, a cell alone ("Iranian
+    intervention in Iraq (2014–present) | ||||"), or ``""``."""
+    first = text.lstrip().split("\n", 1)[0]
+    cells = [cell.strip() for cell in first.split("|") if cell.strip()]
+    if "|" in first and len(cells) == 1 and _is_title(cells[0]):
+        return _collapse(cells[0])
+    return ""
 
 
 def _is_title(line: str) -> bool:
