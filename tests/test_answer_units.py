@@ -125,6 +125,29 @@ def test_neighbouring_sentences_ranked_near_the_top_are_one_answer(indexed: Assi
     assert found[0].score == pytest.approx(1 / 2 + 1 / 3)
 
 
+def test_sentences_a_sentence_apart_are_one_answer_with_the_one_between(
+    indexed: Assistant,
+) -> None:
+    found = answers(
+        indexed,
+        ["Larger blocks give better compression.", "Block sizes run from 100k to 900k."],
+    )
+    assert found[0].text == (
+        "Larger blocks give better compression. They also take more memory."
+        " Block sizes run from 100k to 900k."
+    )
+    assert [(s.path, s.line_start, s.line_end) for s in found[0].sources] == [("guide.md", 8, 9)]
+    assert len(found) == 1
+    # Two sentences apart, they stay two answers.
+    apart = answers(
+        indexed, ["Larger blocks give better compression.", "Smaller blocks decompress faster."]
+    )
+    assert [a.text for a in apart] == [
+        "Larger blocks give better compression.",
+        "Smaller blocks decompress faster.",
+    ]
+
+
 def test_a_unit_never_grows_past_its_limit(indexed: Assistant) -> None:
     (first,) = answers(
         indexed,

@@ -265,7 +265,8 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-MAX_UNIT_SENTENCES = 3  # ranked neighbours one answer joins (then 1 more each side for context)
+MAX_UNIT_SENTENCES = 3  # consecutive sentences of a block that one answer joins (then what
+# a lead-in announces, or the sentence a pronoun refers back to)
 MERGE_DEPTH = 2  # ranked sentences looked at per answer wanted, for neighbours to join
 MERGE_SHARE = 0.2  # a neighbour joins an answer if scored at least this share of its best
 
@@ -286,7 +287,8 @@ class Unit:
 
 def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
     """The best ``k`` answers: neighbouring sentences of a paragraph ranked near the top join
-    one answer instead of standing as several; a sentence that announces what follows ("...:",
+    one answer instead of standing as several (two a sentence apart with the one between them,
+    as "The problem is X. [...] Use Y." reads); a sentence that announces what follows ("...:",
     a question line, a bare term) is quoted with the sentence after it, and one whose subject
     is a pronoun ("From 1998, he was the commander...") with the sentence before it."""
     units: list[list[Ranked]] = []
@@ -295,11 +297,18 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
         if beside is None:
             if len(units) < k:
                 units.append([item])
-        elif item.score >= MERGE_SHARE * beside[0].score and len(beside) < MAX_UNIT_SENTENCES:
+        elif item.score >= MERGE_SHARE * beside[0].score and _span([*beside, item]) <= (
+            MAX_UNIT_SENTENCES
+        ):
             beside.append(item)
         # else: a weak neighbour is not an answer of its own; its answer's context shows it
+    # A unit's sentences and those between them (a sentence between two ranked ones is quoted)
+    within = store.sentences(
+        i for unit in units for i in range(*_id_range([r.candidate.sentence for r in unit]))
+    )
     spans = [
-        sorted((r.candidate.sentence for r in unit), key=lambda s: s.position) for unit in units
+        [within[i] for i in range(*_id_range([r.candidate.sentence for r in unit])) if i in within]
+        for unit in units
     ]
     neighbours = store.sentences(
         [
@@ -337,15 +346,28 @@ def _adjacent(sentence: SentenceRecord, other: SentenceRecord, step: int) -> boo
 
 
 def _beside(unit: list[Ranked], item: Ranked) -> bool:
-    """Whether ``item`` is the sentence just before or after ``unit``'s in the same block (the
-    same paragraph, list item or row) of its passage."""
+    """Whether ``item`` stands in the same block (the same paragraph, list item or row) of its
+    passage as ``unit``'s sentences, next to them or one sentence away."""
     sentence, head = item.candidate.sentence, unit[0].candidate.sentence
     positions = [r.candidate.sentence.position for r in unit]
     return (head.passage_id, head.page, head.block) == (
         sentence.passage_id,
         sentence.page,
         sentence.block,
-    ) and (sentence.position == min(positions) - 1 or sentence.position == max(positions) + 1)
+    ) and min(positions) - 2 <= sentence.position <= max(positions) + 2
+
+
+def _span(unit: list[Ranked]) -> int:
+    """How many consecutive sentences quote ``unit``'s, those between them included."""
+    positions = [r.candidate.sentence.position for r in unit]
+    return max(positions) - min(positions) + 1
+
+
+def _id_range(sentences: list[SentenceRecord]) -> tuple[int, int]:
+    """The ids from the first of ``sentences`` to the last, as ``range`` takes them: the
+    sentences of a passage have consecutive ids."""
+    ids = [s.id for s in sentences]
+    return min(ids), max(ids) + 1
 
 
 def build_answers(store: Store, units: list[Unit]) -> list[Answer]:
