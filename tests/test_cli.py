@@ -154,6 +154,7 @@ def test_index_and_status_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("VERBATIM_INDEX", str(tmp_path / "idx"))
     built = run("index")
     assert built.exit_code == 0 and "1 added" in built.stderr
+    assert "(1 passage and 1 sentence embedded in" in built.stderr
     status = json.loads(run("status", "--json").stdout)
     assert status["documents"] == 1 and status["sentences"] == 1
     assert status["stale"] is False and status["model_matches"] is True

@@ -154,8 +154,8 @@ def _print_summary(report: Report) -> None:
     parts += [f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     _echo(
         f"{'Built' if report.rebuilt else 'Updated'} the index: {', '.join(parts)} "
-        f"({report.passages_embedded} passages and {report.sentences_embedded} sentences "
-        f"embedded in {report.seconds:.1f} s)",
+        f"({_counted(report.passages_embedded, 'passage')} and "
+        f"{_counted(report.sentences_embedded, 'sentence')} embedded in {report.seconds:.1f} s)",
         err=True,
     )
     for path, reason in report.skipped:
@@ -217,6 +217,11 @@ def index(
     _print_report(assistant.update_index(rebuild=rebuild, progress=_ProgressLine(), ray=ray))
     if watch:
         _watch(assistant)
+
+
+def _counted(number: int, noun: str) -> str:
+    """A count and its noun: "1 passage", "2 passages"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _answers_option(default: int, help: str) -> Any:
