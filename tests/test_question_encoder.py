@@ -12,18 +12,33 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import SQUAD_SAMPLE
+from tests.conftest import SQUAD_SAMPLE, MakeCorpus
 from verbatim.assistant import Assistant
 from verbatim.config import Settings, packaged_model_path
 from verbatim.index import lock, question_encoder
 from verbatim.index.embed import Embedder
 from verbatim.index.question_encoder import QuestionEncoder
 
+# Runs the command line with the arguments given, then tells which heavy modules it imported.
+CLI_THEN_HEAVY_IMPORTS = (
+    "import sys\n"
+    "from verbatim.cli import cli\n"
+    "cli.main(sys.argv[1:])\n"
+    "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+    "print('heavy imports:', [name for name in heavy if name in sys.modules])\n"
+)
+
 
 def encoder_of(assistant: Assistant) -> QuestionEncoder:
     encoder = QuestionEncoder.find(assistant.settings.index, assistant.embedder.fingerprint)
     assert encoder is not None, "indexing exports the question encoder"
     return encoder
+
+
+def model_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """The model's own vectors (an embedder beside an index encodes with its export)."""
+    vectors: np.ndarray = embedder.model.encode(texts, normalize_embeddings=True)
+    return vectors
 
 
 def test_the_export_gives_the_models_vectors(bundled: Assistant) -> None:
@@ -34,7 +49,7 @@ def test_the_export_gives_the_models_vectors(bundled: Assistant) -> None:
     sentences = [row.text for row in bundled.index.store.sentences(range(1, 200)).values()]
     texts = questions + sentences + ["", "?!", "x " * 600, "中文 عربى ελληνικά"]
     encoder = encoder_of(bundled)
-    expected = bundled.embedder.encode(texts)
+    expected = model_vectors(bundled.embedder, texts)
     one_by_one = np.vstack([encoder.encode([text]) for text in texts])
     batched = encoder.encode(texts)
     assert len(texts) > 250
@@ -69,7 +84,7 @@ def test_weights_that_disagree_in_8_bits_are_kept_whole(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["encoder"], "no staging left behind"
     texts = ["Who commanded the Quds Force?", "The ferry to Hydra leaves at nine."]
     vectors = QuestionEncoder(target).encode(texts)
-    assert (bundled.embedder.encode(texts) * vectors).sum(axis=1).min() >= 0.999
+    assert (model_vectors(bundled.embedder, texts) * vectors).sum(axis=1).min() >= 0.999
 
 
 def test_asking_does_not_import_torch(bundled: Assistant) -> None:
@@ -78,20 +93,13 @@ def test_asking_does_not_import_torch(bundled: Assistant) -> None:
     time in three, and then removes the export as broken."""
     exported = question_encoder.directory_for(bundled.settings.index, bundled.embedder.fingerprint)
     before = (exported / "encoder.json").stat()
-    script = (
-        "import sys\n"
-        "from verbatim.cli import cli\n"
-        "cli.main(sys.argv[1:])\n"
-        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
-        "print('heavy imports:', [name for name in heavy if name in sys.modules])\n"
-    )
     places = ["--corpus", str(bundled.settings.corpus), "--index", str(bundled.settings.index)]
     for _ in range(5):
         result = subprocess.run(
             [
                 sys.executable,
                 "-c",
-                script,
+                CLI_THEN_HEAVY_IMPORTS,
                 *places,
                 "ask",
                 "--json",
@@ -106,6 +114,35 @@ def test_asking_does_not_import_torch(bundled: Assistant) -> None:
         assert result.stdout.splitlines()[-1] == "heavy imports: []"
     after = (exported / "encoder.json").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_indexing_encodes_documents_with_the_export_and_without_torch(
+    assistant: Assistant, write_files: MakeCorpus
+) -> None:
+    """The first build makes the export, and encodes with it: its vectors are the export's;
+    from then on an update (here in a process of its own) never imports torch."""
+    write_files({"cat.txt": "The cat was domesticated in the Near East about 7500 BC.\n"})
+    assistant.update_index()
+    encoder = encoder_of(assistant)
+    index = assistant.index
+    with index.store.reading():
+        (sentence,) = index.store.sentences([1]).values()
+    text = f"cat: {sentence.text}"  # read with its heading path: the file's name
+    stored = index.sentence_vectors.vectors([sentence.id])[0]
+    assert float(stored @ encoder.encode([text])[0]) > 0.9999
+    assistant.close()
+    write_files({"ferry.txt": "The ferry to Hydra leaves at nine every morning.\n"})
+    settings = assistant.settings
+    places = ["--corpus", str(settings.corpus), "--index", str(settings.index)]
+    result = subprocess.run(
+        [sys.executable, "-c", CLI_THEN_HEAVY_IMPORTS, *places, "index"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "heavy imports: []"
+    answers = assistant.ask("When does the ferry to Hydra leave?").answers
+    assert "nine" in answers[0].text
 
 
 def test_a_cold_ask_that_fails_exits_with_its_error(bundled: Assistant, tmp_path: Path) -> None:

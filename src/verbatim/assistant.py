@@ -45,7 +45,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.embedder = Embedder(settings.model)
+        self.embedder = Embedder(settings.model, settings.index)
         self._index: Index | None = None
         self._opened: tuple[int, int] | None = None  # the manifest file the open index had
         self._question_encoder: QuestionEncoder | Embedder | None = None

@@ -215,6 +215,7 @@ class RayIngest:
             fn_constructor_kwargs={
                 "corpus": str(job.corpus.resolve()),
                 "model": str(self.embedder.model_path),
+                "index": str(self.embedder.index_directory or ""),
                 "threads": self.cpus_per_actor,
             },
             batch_size=self.batch_size,
@@ -230,13 +231,15 @@ class RayIngest:
 class _Encoder:
     """One actor of the pool: loads the encoder once, then reads and embeds batches of files."""
 
-    def __init__(self, corpus: str, model: str, threads: int) -> None:
-        import torch
-
-        torch.set_num_threads(threads)
+    def __init__(self, corpus: str, model: str, index: str, threads: int) -> None:
         self.corpus = Path(corpus)
-        self.embedder = Embedder(Path(model))
-        self.embedder.model  # noqa: B018 - load it now, once per actor
+        # The model's export beside the index where the worker sees it, else the model itself
+        self.embedder = Embedder(Path(model), Path(index) if index else None, threads)
+        if not self.embedder.exported():
+            import torch
+
+            torch.set_num_threads(threads)
+            self.embedder.model  # noqa: B018 - load it now, once per actor
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import numpy as np

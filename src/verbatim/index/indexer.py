@@ -180,6 +180,8 @@ def update(
     ingest = ingest or local_ingest(embedder)
     started = time.perf_counter()
     check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
+    # The export encodes the documents too (embed.Embedder), so it is made first.
+    warning = prepare_question_encoder(directory, embedder)
     index = None if rebuild else _open_current(directory)
     if index is not None:
         report = _update_in_place(corpus, index, embedder, ingest, progress)
@@ -193,7 +195,7 @@ def update(
             f"{corpus} holds no documents, so no question will find an answer: add files "
             f"({kinds}) and run `verbatim index` again"
         )
-    if warning := prepare_question_encoder(directory, embedder):
+    if warning:
         report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
     return report

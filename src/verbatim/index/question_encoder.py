@@ -1,10 +1,11 @@
-"""Questions encoded with ONNX Runtime, so that asking never imports torch.
+"""Questions (and documents) encoded with ONNX Runtime, so that asking never imports torch.
 
-Indexing loads the sentence-transformers model anyway; it then exports the model's transformer
-to ONNX beside the index (:func:`export`), checks that the export gives the same vectors, and
-from then on a question costs a ~0.3 s session load instead of a ~10 s torch import. The export
-keeps its weights in 8 bits where that still gives nearly the model's vectors: a question is
-then encoded in a third of the time, from a file a quarter the size.
+Before an index is first built, the sentence-transformers model's transformer is exported to
+ONNX beside it (:func:`export`) and checked to give the model's vectors; from then on a question
+costs a ~0.3 s session load instead of a ~10 s torch import, and indexing encodes documents
+with it too (:class:`verbatim.index.embed.Embedder`). The export keeps its weights in 8 bits
+where that still gives nearly the model's vectors: a question is then encoded in a third of the
+time, from a file a quarter the size.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ MIN_AGREEMENT = 0.999  # least cosine between an export's vectors and the model'
 # realdocs-dev 0.650 either way); encoding takes 3 instead of 8.5 ms.
 MIN_QUANTISED_AGREEMENT = 0.98
 EXPORT_VERSION = 2  # 2: weights in 8 bits where they agree; an older export is made again
-_BATCH = 32
+_BATCH = 32  # texts encoded in one run by an export with full weights
+# An export with 8-bit weights quantises its activations with one scale per run, so a text run
+# beside others gets another vector (cosine 0.987-0.99 to its own): it encodes one text per
+# run, which makes a text's vector its own, and is as fast (no padding to encode).
+_QUANTISED_BATCH = 1
 _CONFIG = "encoder.json"
 _MODEL = "model.onnx"  # optimised graph; full weights are beside it, in model.onnx.data
 _PROBES = (  # texts on which an export must agree with the model it was made from
@@ -52,7 +57,7 @@ def directory_for(index_directory: Path, fingerprint: str) -> Path:
 class QuestionEncoder:
     """An exported model: a tokenizer, an ONNX transformer and its pooling, run on the CPU."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, threads: int = 1) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -63,6 +68,7 @@ class QuestionEncoder:
         self._tokenizer.enable_truncation(config["max_length"])
         self._tokenizer.no_padding()  # padded per batch, in _run
         self._pad_id: int = config["pad_id"]
+        self._batch = _QUANTISED_BATCH if config["quantised"] else _BATCH
         self.dimension: int = config["dimension"]
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only
@@ -70,14 +76,20 @@ class QuestionEncoder:
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         # A question is a few tokens: more threads only hand work around, and their spinning
         # between runs slows the FAISS search that follows (warm p50 150 → 30 ms when busy).
-        options.intra_op_num_threads = 1
+        # Documents are encoded on ``threads`` (0: one per core).
+        options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
             str(directory / _MODEL), options, providers=["CPUExecutionProvider"]
         )
 
     @classmethod
     def find(
-        cls, index_directory: Path, fingerprint: str, *, remove_broken: bool = True
+        cls,
+        index_directory: Path,
+        fingerprint: str,
+        *,
+        remove_broken: bool = True,
+        threads: int = 1,
     ) -> QuestionEncoder | None:
         """The encoder exported for ``fingerprint``, or None if there is none.
 
@@ -88,7 +100,7 @@ class QuestionEncoder:
         if not (directory / _CONFIG).is_file():
             return None
         try:
-            return cls(directory)
+            return cls(directory, threads)
         except Exception:
             if remove_broken:
                 shutil.rmtree(directory, ignore_errors=True)
@@ -102,8 +114,8 @@ class QuestionEncoder:
         # batches of texts of similar length, so that little is padding
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         vectors = np.zeros((len(encodings), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), _BATCH):
-            chosen = order[start : start + _BATCH]
+        for start in range(0, len(order), self._batch):
+            chosen = order[start : start + self._batch]
             vectors[chosen] = self._run([encodings[i] for i in chosen])
         return vectors
 
