@@ -303,13 +303,9 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
             beside.append(item)
         # else: a weak neighbour is not an answer of its own; its answer's context shows it
     # A unit's sentences and those between them (a sentence between two ranked ones is quoted)
-    within = store.sentences(
-        i for unit in units for i in range(*_id_range([r.candidate.sentence for r in unit]))
-    )
-    spans = [
-        [within[i] for i in range(*_id_range([r.candidate.sentence for r in unit])) if i in within]
-        for unit in units
-    ]
+    ids = [_ids_first_to_last(unit) for unit in units]
+    within = store.sentences(i for unit_ids in ids for i in unit_ids)
+    spans = [[within[i] for i in unit_ids if i in within] for unit_ids in ids]
     neighbours = store.sentences(
         [
             span[-1].id + step
@@ -363,11 +359,11 @@ def _span(unit: list[Ranked]) -> int:
     return max(positions) - min(positions) + 1
 
 
-def _id_range(sentences: list[SentenceRecord]) -> tuple[int, int]:
-    """The ids from the first of ``sentences`` to the last, as ``range`` takes them: the
-    sentences of a passage have consecutive ids."""
-    ids = [s.id for s in sentences]
-    return min(ids), max(ids) + 1
+def _ids_first_to_last(unit: list[Ranked]) -> range:
+    """The ids from the first of ``unit``'s sentences to the last: the sentences of a passage
+    have consecutive ids."""
+    ids = [r.candidate.sentence.id for r in unit]
+    return range(min(ids), max(ids) + 1)
 
 
 def build_answers(store: Store, units: list[Unit]) -> list[Answer]:
