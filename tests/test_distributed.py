@@ -289,7 +289,8 @@ def test_an_index_made_on_ray_equals_the_local_one_and_updates_alike(
         ray=options, progress=lambda stage, done, total: stages.append(stage)
     )
     assert report.rebuilt and len(report.added) == 5 and report.passages_embedded > 80
-    assert stages and set(stages) == {"embedding passages"}
+    assert stages[:2] == [indexer.PREPARING] * 2  # the new index's model export, then files
+    assert set(stages[2:]) == {"embedding passages"}
     assert_same_index(local.index, remote.index)
     assert answers(remote) == answers(local)
 
@@ -329,6 +330,8 @@ def test_a_ray_run_reports_its_progress_in_passages_as_a_local_run_does(
         files, passages, _ = index.store.counts()
     finally:
         index.close()
+    assert [stage for stage, _, _ in calls[:2]] == [indexer.PREPARING] * 2
+    calls = calls[2:]
     assert len(calls) == files == 5  # one call a file, as it comes back
     assert {stage for stage, _, _ in calls} == {"embedding passages"}
     assert all(a[1] <= b[1] for a, b in itertools.pairwise(calls))  # done never goes back
@@ -347,7 +350,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_index_is_the_same(
     killed: list[int] = []
 
     def kill_once(stage: str, done: int, total: int) -> None:
-        if killed:
+        if killed or stage != "embedding passages":  # not while the model is prepared
             return
         # The first file is back: the other batches are still queued or running. The second
         # node's actor may still be loading its encoder, so give it time to appear.

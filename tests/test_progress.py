@@ -95,6 +95,21 @@ def test_progress_shows_the_rate_and_the_time_left(
     assert progress_text("embedding passages", done, total, seconds) == line
 
 
+def test_the_first_build_says_it_prepares_the_model_first(
+    assistant: Assistant, write_files
+) -> None:
+    write_files({"cats.md": FILES["cats.md"]})
+    stages: list[tuple[str, int, int]] = []
+    assistant.update_index(progress=lambda *call: stages.append(call))
+    assert stages[:2] == [(indexer.PREPARING, 0, 1), (indexer.PREPARING, 1, 1)]
+    assert indexer.PREPARING not in {stage for stage, _, _ in stages[2:]}
+    assert progress_text(indexer.PREPARING, 0, 1, 0.0) == "Preparing the model"
+    write_files({"rivers.md": FILES["rivers.md"]})
+    stages.clear()
+    assistant.update_index(progress=lambda *call: stages.append(call))  # made: not again
+    assert stages and indexer.PREPARING not in {stage for stage, _, _ in stages}
+
+
 @pytest.mark.parametrize(
     ("done_passages", "done_bytes", "total_bytes", "total"),
     [

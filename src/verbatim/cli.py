@@ -122,13 +122,16 @@ class _ProgressLine:
             if done == total:
                 click.echo("", err=True)
         elif stage != self._stage:
-            _echo(f"{stage.capitalize()} ({total})...", err=True)
+            count = f" ({total})" if total > 1 else ""
+            _echo(f"{stage.capitalize()}{count}...", err=True)
         self._stage = stage
 
 
 def progress_text(stage: str, done: int, total: int, seconds: float) -> str:
     """ "Embedding passages 1,200/5,268 · 12.3/s · 5:31 left": a stage's progress, its items
     per second since it began ``seconds`` ago, and the time left at that rate."""
+    if total <= 1:  # one step ("Preparing the model"): no count to show
+        return stage.capitalize()
     text = f"{stage.capitalize()} {done:,}/{total:,}"
     if done <= 0 or seconds <= 0 or done >= total:
         return text

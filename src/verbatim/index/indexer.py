@@ -34,10 +34,13 @@ from verbatim.types import Document, Passage
 if TYPE_CHECKING:
     import numpy as np
 
-# progress(stage, done, total): stages are "reading", "embedding passages", "embedding sentences";
-# on a Ray cluster (verbatim.index.distributed), "embedding passages" alone, file by file, its
-# total estimated from the bytes of the files done until the last one (then exact).
+# progress(stage, done, total): stages are "preparing the model" (0 of 1, then 1 of 1: it is
+# loaded and exported before the first build, ~8 s), then "reading", "embedding passages",
+# "embedding sentences"; on a Ray cluster (verbatim.index.distributed), "embedding passages"
+# alone, file by file, its total estimated from the bytes of the files done until the last one
+# (then exact).
 Progress = Callable[[str, int, int], None]
+PREPARING = "preparing the model"
 
 # Files are embedded and committed about this many passages at a time (~1-2 minutes of embedding
 # here), so an interrupted run keeps what it finished; each commit rewrites the vector files.
@@ -181,7 +184,7 @@ def update(
     started = time.perf_counter()
     check_corpus(corpus)  # fail early, with a clear message, on a missing corpus
     # The export encodes the documents too (embed.Embedder), so it is made first.
-    warning = prepare_question_encoder(directory, embedder)
+    warning = prepare_question_encoder(directory, embedder, progress)
     index = None if rebuild else _open_current(directory)
     if index is not None:
         report = _update_in_place(corpus, index, embedder, ingest, progress)
@@ -278,13 +281,17 @@ def question_encoder_settled(directory: Path, embedder: Embedder) -> bool:
     )
 
 
-def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
+def prepare_question_encoder(
+    directory: Path, embedder: Embedder, progress: Progress | None = None
+) -> str | None:
     """Export the model for torch-free questions unless that was done (or found impossible)
     before, and export it again if the export was damaged or made by an earlier Verbatim;
     return a warning if it could not be done, or if it was repaired. The caller holds the
     index's write lock: the folder's other exports are cleared first."""
     if question_encoder_settled(directory, embedder):
         return None
+    if progress:
+        progress(PREPARING, 0, 1)
     target = question_encoder.directory_for(directory, embedder.fingerprint)
     failed = target.with_name(target.name + ".failed")
     damage = question_encoder.damage(target) if target.is_dir() else None
@@ -298,6 +305,9 @@ def prepare_question_encoder(directory: Path, embedder: Embedder) -> str | None:
     except Exception as error:  # any failure only costs speed
         failed.write_text(f"{error}\n", encoding="utf-8")
         return f"questions will load the full model, which is slower ({error})"
+    finally:
+        if progress:
+            progress(PREPARING, 1, 1)
     if damage:
         return f"the question encoder in {target} was damaged ({damage}): exported it again"
     return None
