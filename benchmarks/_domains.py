@@ -55,6 +55,12 @@ REALDOCS = Domain(
 SQUAD = Domain("squad", EVAL / "squad-dev" / "corpus", EVAL / "squad-dev" / "questions.jsonl")
 
 
+def like_realdocs(folder: Path) -> Domain:
+    """Another set laid out as realdocs-dev is (``corpus/``, ``questions.jsonl``), named by its
+    folder: more real documents to fit on or to measure."""
+    return Domain(folder.name, folder / "corpus", folder / "questions.jsonl")
+
+
 def format_of(question: Question) -> str | None:
     """A realdocs question's format: the first folder of its file (md, pdf, html, text)."""
     return question.file.split("/")[0] if question.file else None

@@ -26,7 +26,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, format_of
+from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, format_of, like_realdocs
 from _split import fitting_articles
 
 from verbatim.assistant import Assistant
@@ -97,14 +97,22 @@ def main() -> None:
     parser.add_argument("--indexes", type=Path, default=INDEXES, help="where the indexes live")
     parser.add_argument("--json", action="store_true", help="one JSON object per group")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--realdocs-like",
+        type=Path,
+        action="append",
+        default=[],
+        help="a folder laid out as realdocs-dev (corpus/, questions.jsonl) to measure too",
+    )
     args = parser.parse_args()
     wanted = args.domains.split(",")
+    extra = {folder.name for folder in args.realdocs_like}
     rows: list[dict[str, float | int | str]] = []
 
     def measure(name: str, assistant: Assistant, questions: list[Question]) -> None:
         replies, _ = ask_all(assistant, questions, k=10)
         rows.append(row(name, score(questions, replies, [0.0] * len(replies))))
-        if name == "realdocs":
+        if name == "realdocs" or name in extra:
             rows.extend(row(f"  {fmt}", s) for fmt, s in by_format(questions, replies).items())
         if args.show_misses:
             print(f"misses in {name}:", *misses(questions, replies), sep="\n")
@@ -117,6 +125,8 @@ def main() -> None:
             measure("off-corpus", bundled, off_corpus())
     if "realdocs" in wanted:
         measure("realdocs", REALDOCS.assistant(args.indexes), [q for q, _ in REALDOCS.questions()])
+    for domain in map(like_realdocs, args.realdocs_like):
+        measure(domain.name, domain.assistant(args.indexes), [q for q, _ in domain.questions()])
     if "squad" in wanted:
         measure("squad held out", SQUAD.assistant(args.indexes), squad_held_out())
 

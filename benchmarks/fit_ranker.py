@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, Domain, format_of
+from _domains import BUNDLED, INDEXES, REALDOCS, SQUAD, Domain, format_of, like_realdocs
 from _split import fitting_articles
 
 from verbatim.answer.features import NAMES, features
@@ -226,13 +226,22 @@ def main() -> None:
     )
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     parser.add_argument("--indexes", type=Path, default=INDEXES, help="where the indexes live")
+    parser.add_argument(
+        "--realdocs-like",
+        type=Path,
+        action="append",
+        default=[],
+        help="a folder laid out as realdocs-dev (corpus/, questions.jsonl): more real documents "
+        "to fit on, weighed and bounded as realdocs",
+    )
     args = parser.parse_args()
+    real = [REALDOCS, *map(like_realdocs, args.realdocs_like)]
 
     squad = SQUAD.questions()
     fitting = fitting_articles(SQUAD.questions_file)
     asked = [
         *ask_domain(BUNDLED, BUNDLED.questions(), args.indexes),
-        *ask_domain(REALDOCS, REALDOCS.questions(), args.indexes),
+        *(a for domain in real for a in ask_domain(domain, domain.questions(), args.indexes)),
         *ask_domain(SQUAD, [(q, a) for q, a in squad if a in fitting], args.indexes),
     ]
     off_corpus = [
@@ -242,7 +251,7 @@ def main() -> None:
     for negative in negatives:
         negative.domain = "off-corpus"
     negatives += [n for a in asked if a.question.answerable and (n := without_own_group(a))]
-    weight = {"realdocs": args.real_weight, "bundled": 3.0}
+    weight = {domain.name: args.real_weight for domain in real} | {"bundled": 3.0}
 
     def fit_ranker(part: list[Asked]) -> Logistic:
         ranking = [a for a in part if a.question.answerable]
@@ -264,6 +273,7 @@ def main() -> None:
         sure[held] = 1 / (1 + np.exp(-model.logits(x[held])))
     answerable_model = fit_logistic(x, y, w, 1.0)
     bounds = {d: float(v) for d, v in (p.split("=") for p in args.max_wrong_abstention.split(","))}
+    bounds |= {domain.name: bounds["realdocs"] for domain in real if domain.name not in bounds}
     threshold = min(
         strictest_quantile(sure[y == 1], [a for a in every if a.question.answerable], d, bound)
         for d, bound in bounds.items()
@@ -271,7 +281,9 @@ def main() -> None:
     report_abstention(every, sure, threshold)
     if args.write:
         data = {
-            "fitted_by": "benchmarks/fit_ranker.py on squad-dev, realdocs-dev, seed questions",
+            "fitted_by": "benchmarks/fit_ranker.py on squad-dev, "
+            + ", ".join(domain.name for domain in real)
+            + ", seed questions",
             "ranker": final.to_dict(),
             "answerable": answerable_model.to_dict(),
             "abstain_below": round(threshold, 4),

@@ -229,3 +229,61 @@ def test_repeated_plain_headings_are_no_table_of_contents(tmp_path: Path) -> Non
     found = sections(parse(tmp_path, "NEWS.txt", releases))
     assert found["fix 2"] == "Version 2 › Fixes"
     assert found["note 2"] == "Version 2 › Notes"
+
+
+# Three more ways real text documentation writes its headings: a manual made from DocBook (a
+# no-break space after each section number, configuration examples with "#" comments at the
+# first column), and FAQs with "Q:"/"A:" pairs or long numbered questions.
+MANUAL = """\
+1.\u00a0Mailboxes
+
+Mutt can watch many mailboxes.
+
+1.1.\u00a0Polling
+
+Polling a server for new mail can be slow. Reasonable values are:
+
+set mail_check=90
+
+# Strip the list name from subjects
+subjectrx '\\[[^]]*\\] *' '%L%R'
+"""
+
+PAIRS = """\
+Q:   When you start the pager a page of text comes up to  start  you
+     off.  Is there a way to get rid of this text by using a switch of
+     some sort.
+
+A:   Put this line in your ~/.pagerrc:
+         startup_message off
+
+1. The compiler seems to issue warnings about "loop not entered at top", is
+   that a problem?
+
+	No, no problem at all, it just means I wrote the code.
+"""
+
+
+def test_a_manual_made_from_docbook_keeps_its_numbered_sections(tmp_path: Path) -> None:
+    found = sections(parse(tmp_path, "mutt-manual.txt", MANUAL))
+    assert found["Mutt can watch many mailboxes."] == "1. Mailboxes"
+    assert found["set mail_check=90"] == "1. Mailboxes › 1.1. Polling"
+    # A comment above a line of configuration is no heading.
+    comment = next(text for text in found if text.startswith("# Strip"))
+    assert found[comment] == "1. Mailboxes › 1.1. Polling"
+
+
+def test_faq_questions_marked_q_or_numbered_at_length_head_their_answers(
+    tmp_path: Path,
+) -> None:
+    found = sections(parse(tmp_path, "pager-FAQ.txt", PAIRS))
+    marked = next(text for text in found if text.startswith("A: Put this line"))
+    assert found[marked] == (
+        "Q: When you start the pager a page of text comes up to start you off. Is there a way "
+        "to get rid of this text by using a switch of some sort."
+    )
+    assert found["No, no problem at all, it just means I wrote the code."] == (
+        '1. The compiler seems to issue warnings about "loop not entered at top", is that a '
+        "problem?"
+    )
+    assert not any(text.startswith(("Q:", "1. The compiler")) for text in found)

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 # Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
 # 6, sentences read with their heading path; 7, "argv[1]" kept where a document does not cite
-# the Wikipedia way; 8, a web extract titled by its first table row's lone cell): old indexes
-# then need a rebuild.
-CHUNKER_VERSION = 8
+# the Wikipedia way; 8, a web extract titled by its first table row's lone cell; 9, plain-text
+# headings after a no-break space, FAQ questions marked "Q:" or long, "#" comments in text): old
+# indexes then need a rebuild.
+CHUNKER_VERSION = 9
 
 __all__ = [
     "CHUNKER_VERSION",

@@ -21,10 +21,11 @@ SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
 RULE = re.compile(r"^\s*([-=_*~#])(?:\s?\1){2,}\s*$")  # a separator line: no words, no layout
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 TABLE_SEPARATOR = re.compile(r"^[\s|:+-]*-[\s|:+-]*$")
-# "4.10.", "1.0", "3.1.2", "A.1": a section number, then the heading's name.
-OUTLINE = re.compile(
-    r"^(?P<number>(?:\d{1,3}|[A-Z](?=\.\d))(?:\.\d{1,3})*\.?)[ \t]+(?P<name>\S.*)$"
-)
+# "4.10.", "1.0", "3.1.2", "A.1": a section number, then the heading's name (after any space:
+# text made from DocBook puts a no-break space there).
+OUTLINE = re.compile(r"^(?P<number>(?:\d{1,3}|[A-Z](?=\.\d))(?:\.\d{1,3})*\.?)\s+(?P<name>\S.*)$")
+MARKED_QUESTION = re.compile(r"^Q\d*[:.)]\s")  # "Q: ...", "Q1. ...": a FAQ's question
+MARKED_ANSWER = re.compile(r"^\s*A\d*[:.)]\s")  # and its answer, "A: ..."
 QUESTION = re.compile(r"^(?:Q\d*[:.)]\s*)?[\"'“(]?[A-Z].*\?[\"'”)]?\s*$")
 # A table-of-contents line: a leader of dots, then a page number.
 DOT_LEADER = re.compile(r"\S\s*(?:\.\s?){4,}\s*\d{1,4}\s*$")
@@ -37,6 +38,7 @@ SECTION_SEPARATOR = " › "
 QUESTION_LEVEL = 7  # a question heading is a leaf: it nests under every numbered heading
 MAX_HEADING_WORDS = 30
 MAX_TITLE_WORDS = 12  # an underlined or first-line title
+MAX_QUESTION_LINES, MAX_QUESTION_WORDS = 4, 60  # of a FAQ question marked "Q:"
 
 
 class BlockKind(Enum):
@@ -173,10 +175,16 @@ def _ends(lines: list[_Line], index: int) -> bool:
 
 def _marked(lines: list[_Line], index: int) -> _Heading | None:
     """A Markdown (``## Name``) or wiki (``== Name ==``) heading, written from the first
-    column: an indented ``# ...`` line is a comment in code."""
+    column: an indented ``# ...`` line is a comment in code. In plain text a ``#`` heading
+    stands alone, blank lines around it: ``# ...`` on a line of its own within a block is a
+    comment in a configuration file or a shell session."""
     text = lines[index].text
     found = _heading(text.strip()) if text[:1] in ("#", "=") else None
-    return _Heading(found[0], found[1], index + 1) if found else None
+    if found is None:
+        return None
+    if text[:1] == "#" and not (_breaks(lines, index) and _ends(lines, index + 1)):
+        return None
+    return _Heading(found[0], found[1], index + 1)
 
 
 def _setext(lines: list[_Line], index: int) -> _Heading | None:
@@ -230,7 +238,9 @@ def _outline(lines: list[_Line], index: int) -> _Heading | None:
         parts.pop()
     if len(parts) == 1:
         number = int(parts[0])
-        if name.endswith(".") or not _title_like(name, MAX_TITLE_WORDS):
+        asks = name.endswith("?") and name.count("?") == 1  # one question: FAQs ask at length
+        longest = MAX_HEADING_WORDS if asks else MAX_TITLE_WORDS
+        if name.endswith(".") or not _title_like(name, longest):
             return None
         if _numbered_item(lines, index, -1, number - 1) or _numbered_item(
             lines, index, 1, number + 1
@@ -246,12 +256,29 @@ def _question(lines: list[_Line], index: int) -> _Heading | None:
     """A question standing alone above its answer, which follows after a blank line or
     indented below it (FAQs)."""
     line = lines[index]
+    if MARKED_QUESTION.match(line.text):
+        return _marked_question(lines, index)
     if line.indented or not QUESTION.match(line.text) or not _title_like(line.text):
         return None
     after = index + 1
     if not _ends(lines, after) and not lines[after].indented:
         return None
     return _Heading(QUESTION_LEVEL, line.text.strip(), after)
+
+
+def _marked_question(lines: list[_Line], index: int) -> _Heading | None:
+    """A FAQ's question marked "Q:" (a few lines, a question mark or not) whose answer, marked
+    "A:", follows it."""
+    end = index + 1
+    while end - index < MAX_QUESTION_LINES and not _ends(lines, end):
+        end += 1
+    after = end
+    while after < len(lines) and lines[after].blank:
+        after += 1
+    if not _ends(lines, end) or after >= len(lines) or not MARKED_ANSWER.match(lines[after].text):
+        return None
+    name = _collapse(" ".join(line.text for line in lines[index:end]))
+    return _Heading(QUESTION_LEVEL, name, end) if _title_like(name, MAX_QUESTION_WORDS) else None
 
 
 def _headings(lines: list[_Line]) -> dict[int, _Heading]:
