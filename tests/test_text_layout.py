@@ -247,6 +247,10 @@ set mail_check=90
 
 # Strip the list name from subjects
 subjectrx '\\[[^]]*\\] *' '%L%R'
+
+# Use a variable inside backticks.
+
+set my_folder=`echo $HOME`
 """
 
 PAIRS = """\
@@ -271,6 +275,8 @@ def test_a_manual_made_from_docbook_keeps_its_numbered_sections(tmp_path: Path) 
     # A comment above a line of configuration is no heading.
     comment = next(text for text in found if text.startswith("# Strip"))
     assert found[comment] == "1. Mailboxes › 1.1. Polling"
+    # Nor is a comment that stands alone but ends as a sentence does.
+    assert found["set my_folder=`echo $HOME`"] == "1. Mailboxes › 1.1. Polling"
 
 
 def test_faq_questions_marked_q_or_numbered_at_length_head_their_answers(

@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 # Bump when parsing, cleaning or chunking changes what is indexed (or what the model reads of it:
 # 6, sentences read with their heading path; 7, "argv[1]" kept where a document does not cite
 # the Wikipedia way; 8, a web extract titled by its first table row's lone cell; 9, plain-text
-# headings after a no-break space, FAQ questions marked "Q:" or long, "#" comments in text): old
-# indexes then need a rebuild.
-CHUNKER_VERSION = 9
+# headings after a no-break space, FAQ questions marked "Q:" or long, "#" comments in text; 10,
+# nor "#" comments that end as sentences do): old indexes then need a rebuild.
+CHUNKER_VERSION = 10
 
 __all__ = [
     "CHUNKER_VERSION",

@@ -176,13 +176,16 @@ def _ends(lines: list[_Line], index: int) -> bool:
 def _marked(lines: list[_Line], index: int) -> _Heading | None:
     """A Markdown (``## Name``) or wiki (``== Name ==``) heading, written from the first
     column: an indented ``# ...`` line is a comment in code. In plain text a ``#`` heading
-    stands alone, blank lines around it: ``# ...`` on a line of its own within a block is a
-    comment in a configuration file or a shell session."""
+    stands alone, blank lines around it, and does not end as a sentence or a lead-in does:
+    ``# ...`` within a block, or ending in "." or ":", is a comment in a configuration file or
+    a shell session."""
     text = lines[index].text
     found = _heading(text.strip()) if text[:1] in ("#", "=") else None
     if found is None:
         return None
-    if text[:1] == "#" and not (_breaks(lines, index) and _ends(lines, index + 1)):
+    if text[:1] == "#" and not (
+        _breaks(lines, index) and _ends(lines, index + 1) and not found[1].endswith((".", ":"))
+    ):
         return None
     return _Heading(found[0], found[1], index + 1)
 
