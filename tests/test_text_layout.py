@@ -254,6 +254,10 @@ set my_folder=`echo $HOME`
 """
 
 PAIRS = """\
+Q: Why does the pager beep?
+
+   It beeps at the end of a file.
+
 Q:   When you start the pager a page of text comes up to  start  you
      off.  Is there a way to get rid of this text by using a switch of
      some sort.
@@ -292,4 +296,6 @@ def test_faq_questions_marked_q_or_numbered_at_length_head_their_answers(
         '1. The compiler seems to issue warnings about "loop not entered at top", is that a '
         "problem?"
     )
+    # A "Q:" question whose answer is not marked "A:" heads it as any question line does.
+    assert found["It beeps at the end of a file."] == "Q: Why does the pager beep?"
     assert not any(text.startswith(("Q:", "1. The compiler")) for text in found)

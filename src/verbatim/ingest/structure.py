@@ -259,8 +259,8 @@ def _question(lines: list[_Line], index: int) -> _Heading | None:
     """A question standing alone above its answer, which follows after a blank line or
     indented below it (FAQs)."""
     line = lines[index]
-    if MARKED_QUESTION.match(line.text):
-        return _marked_question(lines, index)
+    if MARKED_QUESTION.match(line.text) and (marked := _marked_question(lines, index)):
+        return marked
     if line.indented or not QUESTION.match(line.text) or not _title_like(line.text):
         return None
     after = index + 1
