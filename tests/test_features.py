@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from verbatim.answer.features import _cases, _code, _has_code, _Reading, question_type
+from verbatim.answer.features import (
+    _cases,
+    _code,
+    _has_code,
+    _Reading,
+    asks_default,
+    question_type,
+    states_default,
+)
 from verbatim.answer.units import announces, read_whole, refers_back
 from verbatim.index.lexical import query_terms, words
 
@@ -74,3 +82,30 @@ def test_what_a_sentence_leans_on() -> None:
         "Tesla was born in Smiljan. He spoke eight languages."
     )
     assert read_whole("", "Two ways:", "use a flag.") == "Two ways: use a flag."
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What's the default value of the creation factor?", True),
+        ("By default, how many connections can a pool open?", True),
+        ("How long does it keep my password unless I change it?", True),
+        ("Which port does it use if I don't give one?", True),
+        ("What level does it use when I don't pass one?", True),
+        ("How do I change the port?", False),
+        ("Who wrote the original sed?", False),
+    ],
+)
+def test_questions_about_defaults(question: str, asks: bool) -> None:
+    assert asks_default(question) is asks
+
+
+def test_sentences_that_state_a_default() -> None:
+    for text in (
+        "Defaults to 60.",
+        "Number of seconds (default: 900).",
+        "Port (defaulting to 3306).",
+        "Default is -6 if not given.",
+    ):
+        assert states_default(text)
+    assert not states_default("Set the creation/deletion cost fudge factor to <percent>.")

@@ -6,7 +6,8 @@ question's rarer vocabulary it holds (stemmed terms, as lexical search reads the
 inverse document frequency) and of its two-word phrases, how much it holds when read with its
 title, section and the sentence before it (which say what "he" or "it" is), and whether it holds
 the kind of thing the question asks for (a date for "when", a number for "how many", a name for
-"who") outside the words the question already has.
+"who") outside the words the question already has, and whether it states a default when the
+question asks what happens unless the user says otherwise.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ NAMES = (
     "announces",
     "refers_back",
     "who_refers_back",
+    "asks_default",
+    "default_states_default",
 )
 
 _RANK_DAMPING = 5  # reciprocal rank 1 / (rank + 5): the top few differ, the tail flattens
@@ -113,6 +116,13 @@ _ASKS_OPTION = re.compile(
     r"|attribute|field|keyword|value|setting|directive|element|macro|constant)s?\b"
 )
 KINDS = ("count", "when", "who", "version", "address", "option")
+# A question about what happens unless the user says otherwise, and a sentence that says it
+# ("Defaults to 60.", "(default: 900)", "Default is -6 if not given."), whatever else it asks.
+_ASKS_DEFAULT = re.compile(
+    r"\bdefaults?\b|\bunless (i|you)\b|\b(if|when) (i|you) (don't|do not|leave|omit|never)\b"
+    r"|\bwithout (giving|passing|setting|specifying|configuring)\b"
+)
+_STATES_DEFAULT = re.compile(r"\bdefault(s|ed|ing)?\b|\bif not (given|specified|set)\b", re.I)
 
 
 def question_type(question: str) -> str:
@@ -129,6 +139,17 @@ def question_type(question: str) -> str:
         if pattern.search(text):
             return kind
     return "other"
+
+
+def asks_default(question: str) -> bool:
+    """Whether the question asks what happens unless the user says otherwise ("By default,
+    ...", "... if I don't pass one?", "... unless I change it?")."""
+    return bool(_ASKS_DEFAULT.search(question.casefold()))
+
+
+def states_default(text: str) -> bool:
+    """Whether a sentence says what happens unless told otherwise ("Defaults to 60.")."""
+    return bool(_STATES_DEFAULT.search(text))
 
 
 _CUE_OF_KIND = {"when": 1, "count": 2, "who": 3, "version": 4, "address": 5, "option": 6}
@@ -162,6 +183,8 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
     proximity = np.array([read(c.sentence.text).proximity for c in candidates])
     kinds = np.array([[kind == "when", kind == "count", kind == "who"]] * len(candidates))
     asks = {k: np.repeat([[kind == k]], len(candidates), axis=0) for k in KINDS}
+    asked_default = asks_default(question)
+    stated_default = np.array([states_default(c.sentence.text) for c in candidates])
     held, context = _coverage(question, candidates, readings, share)
     return np.column_stack(
         [
@@ -181,6 +204,8 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             shapes[:, 4],
             shapes[:, 5],
             shapes[:, 5] * (kind == "who"),
+            np.full(len(candidates), asked_default),
+            stated_default & asked_default,
         ]
     ).astype(np.float64)
 
