@@ -208,7 +208,7 @@ def features(question: str, candidates: list[Candidate], lexical: LexicalIndex) 
             shapes[:, 5],
             shapes[:, 5] * (kind == "who"),
             np.full(len(candidates), asked_default),
-            stated_default & asked_default,
+            stated_default,
         ]
     ).astype(np.float64)
 
