@@ -1,5 +1,6 @@
 """What the answerability model reads beyond the ranked candidates: whether the best answer holds
-the kind of answer asked for, and whether any one document holds the question's words together."""
+the kind of answer asked for, whether any one document holds the question's words together, and
+how much of the ranker's belief lies in the best answer's passage and document."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import numpy as np
 import pytest
 
 from verbatim.answer.features import lacks_kind
-from verbatim.answer.rank import document_coverage
+from verbatim.answer.rank import Ranked, concentration, document_coverage
+from verbatim.answer.retrieve import Candidate
 from verbatim.assistant import Assistant
 from verbatim.config import Settings
 from verbatim.index.lexical import query_terms
+from verbatim.index.store import PassageRecord, SentenceRecord
 
 from .conftest import MakeCorpus
 
@@ -106,3 +109,29 @@ def test_the_passage_map_follows_the_store(
     added = np.array(sorted(set(now) - set(first)))
     assert len(added) and (store.documents_of(added) >= 0).all()
     assert coverage(indexed, "Is a Typer command deprecated?") == pytest.approx(1.0)
+
+
+def ranked_in(places: list[tuple[str, int, float]]) -> list[Ranked]:
+    """Ranked sentences, best first, one per (document title, passage, score)."""
+    items = []
+    for number, (title, passage, score) in enumerate(places):
+        record = PassageRecord(passage, passage, f"{passage}.md", title, 0, "S", "", "", 1, 1, None)
+        sentence = SentenceRecord(number, passage, 0, f"s{number}", f"s{number}", 1, 1, None, 0)
+        candidate = Candidate(sentence, record, "", "", 0.5, 0.5, 0.0, 0.0)
+        items.append(Ranked(candidate, score, 0.0, 0.0))
+    return items
+
+
+def test_belief_in_one_place_is_concentrated_and_belief_spread_over_places_is_not() -> None:
+    # The best answer's passage 1 holds 0.5 + 0.2 of the belief, its document "Black" also 0.1
+    # in passage 2; "Grace" is another program's FAQ.
+    agreed = ranked_in([("Black", 1, 0.5), ("Grace", 7, 0.1), ("Black", 1, 0.2), ("Black", 2, 0.1)])
+    assert concentration(agreed) == pytest.approx((0.7, 0.8))
+    spread = ranked_in([("Black", 1, 0.3), ("Grace", 7, 0.25), ("JED", 9, 0.25), ("Black", 2, 0.2)])
+    assert concentration(spread) == pytest.approx((0.3, 0.5))
+
+
+def test_the_renderings_of_one_article_are_one_place() -> None:
+    # The same article as text, Markdown and HTML: three documents, one title.
+    renderings = ranked_in([("Quds", 1, 0.4), ("Quds", 5, 0.3), ("Quds", 9, 0.2), ("Iraq", 3, 0.1)])
+    assert concentration(renderings) == pytest.approx((0.4, 0.9))

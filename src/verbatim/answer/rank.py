@@ -140,6 +140,8 @@ ANSWERABILITY_NAMES = (
     "answer_echoes",
     "missing_in_best_passage",
     "document_coverage",
+    "best_passage_share",
+    "best_title_share",
 )
 TOP_PASSAGES = 5  # passages of the best answers whose words the question's terms are looked for in
 # A term in more passages than this is common: :func:`document_coverage` takes it as held by every
@@ -167,7 +169,8 @@ def answerability_row(
     share of its weight in terms that none of the best answers' passages holds; whether the best
     answer (its text, ``best_answer``) lacks the kind of answer asked for (a date for "when", a
     name for "who"...) and how much of it only repeats the question; the share of the question's
-    weight its passage lacks; and :func:`document_coverage` (``unseen`` documents left out)."""
+    weight its passage lacks; :func:`document_coverage` (``unseen`` documents left out); and
+    :func:`concentration`."""
     import numpy as np
 
     wanted = query_terms(question)
@@ -195,7 +198,25 @@ def answerability_row(
         len(said & set(wanted)) / len(said) if said else 1.0,
         float(sum(w for w, t in zip(weights, wanted, strict=True) if t not in around)) / total,
         document_coverage(wanted, weights, lexical, store, unseen),
+        *concentration(ranked),
     ]
+
+
+def concentration(ranked: list[Ranked]) -> tuple[float, float]:
+    """The shares of the ranker's belief (its scores, which sum to 1) in the best answer's
+    passage and in its document (the documents of its title: the renderings of one article
+    count as one): where the documents answer, the best candidates agree on one place; where
+    they do not, belief spreads over many ("Which environment variable sets Black's cache?"
+    over Black's pages and another program's FAQ on environment variables)."""
+    best = ranked[0].candidate.passage
+    in_passage = in_titled = 0.0
+    for item in ranked:
+        passage = item.candidate.passage
+        if passage.title == best.title:
+            in_titled += item.score
+            if passage.id == best.id:
+                in_passage += item.score
+    return in_passage, in_titled
 
 
 def document_coverage(
