@@ -13,7 +13,8 @@ gets 0.517).
 
 - The ranker is linear over :mod:`verbatim.answer.features`, fitted listwise: a softmax over each
   question's candidates that should put its mass on those whose answer (the sentence with the
-  one it leads in to or refers back to, :func:`verbatim.answer.rank.unit_text`) holds a gold. A
+  one it leads in to or refers back to, or the neighbour holding what the question asks for,
+  :func:`verbatim.answer.rank.unit_text`) holds a gold. A
   realdocs question weighs ``--real-weight`` SQuAD questions, so that the 60 of them count
   beside the 1,047 of the even articles.
 - The answerability model reads the ranked list (:func:`verbatim.answer.rank.answerability_row`) and
@@ -103,7 +104,12 @@ def ask_domain(
         candidates = retriever.candidates(question.question)
         if candidates:
             rows = features(question.question, candidates, index.lexical)
-            labels = np.array([contains_answer(unit_text(c), question.answers) for c in candidates])
+            labels = np.array(
+                [
+                    contains_answer(unit_text(c, question.question), question.answers)
+                    for c in candidates
+                ]
+            )
             asked.append(Asked(question, domain.name, group, candidates, rows, labels, index))
     return asked
 

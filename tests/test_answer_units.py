@@ -37,6 +37,14 @@ Run the recovery tool on it and keep the blocks that check out.
 LONG_LIST = "# Codes\n\nThe exit codes are these:\n\n" + "".join(
     f"- code {n} means outcome number {n};\n" for n in range(1, 13)
 )
+IMAGES = """# Images
+
+- `latest_prerelease` is the tag of each alpha release.
+  Recommended for users who want to test alpha versions.
+
+Maybe your upstream server supports neither of the two commands. Add nodesc=1 to its entry.
+Then run the fetch again.
+"""
 COPY = """# Notes
 
 Larger blocks give better compression. They also take more memory.
@@ -45,7 +53,7 @@ Larger blocks give better compression. They also take more memory.
 
 @pytest.fixture
 def indexed(assistant: Assistant, write_files: MakeCorpus) -> Assistant:
-    write_files({"guide.md": GUIDE, "notes.md": COPY, "codes.md": LONG_LIST})
+    write_files({"guide.md": GUIDE, "notes.md": COPY, "codes.md": LONG_LIST, "images.md": IMAGES})
     assistant.update_index()
     return assistant
 
@@ -54,6 +62,7 @@ def candidates(assistant: Assistant, path: str = "guide.md") -> dict[str, Candid
     """The candidates from ``path`` of a question that finds every sentence, by text."""
     found = Retriever(assistant.index, assistant.question_encoder.encode).candidates(
         "compression blocks memory flag damaged file recover environment variable exit codes"
+        " alpha release tag upstream server commands fetch"
     )
     return {c.sentence.text: c for c in found if c.passage.path == path}
 
@@ -64,14 +73,15 @@ def answers(
     k: int = 3,
     scores: list[float] | None = None,
     path: str = "guide.md",
+    question: str = "",
 ) -> list[Answer]:
     """The answers built when the ranker puts the sentences ``order`` of ``path`` first, in that
-    order (scored 1/2, 1/3, ... unless ``scores`` are given)."""
+    order (scored 1/2, 1/3, ... unless ``scores`` are given), for ``question``."""
     index = assistant.index
     own = candidates(assistant, path)
     scores = scores or [1 / (n + 2) for n in range(len(order))]
     ranked = [Ranked(own[text], score, 0.0, 0.0) for text, score in zip(order, scores, strict=True)]
-    return build_answers(index.store, answer_units(index.store, ranked, k))
+    return build_answers(index.store, answer_units(index.store, ranked, k, question))
 
 
 def test_a_lead_in_is_quoted_with_the_list_it_introduces(indexed: Assistant) -> None:
@@ -192,3 +202,32 @@ def test_a_single_sentence_keeps_every_place_it_stands(indexed: Assistant) -> No
     )
     assert found[0].text == "Larger blocks give better compression."
     assert sorted(s.path for s in found[0].sources) == ["guide.md", "notes.md"]
+
+
+def test_an_answer_without_what_was_asked_takes_the_neighbour_that_has_it(
+    indexed: Assistant,
+) -> None:
+    # A tag is asked for: the sentence the question matches names none, the one before it does.
+    described = "Recommended for users who want to test alpha versions."
+    tag = answers(indexed, [described], path="images.md", question="Which tag tests alpha builds?")
+    assert tag[0].text == f"`latest_prerelease` is the tag of each alpha release. {described}"
+    assert (tag[0].sources[0].line_start, tag[0].sources[0].line_end) == (3, 4)
+    # What to add is asked for: the sentence after the problem says it.
+    problem = "Maybe your upstream server supports neither of the two commands."
+    fix = answers(indexed, [problem], path="images.md", question="What should I add to the entry?")
+    assert fix[0].text == f"{problem} Add nodesc=1 to its entry."
+    # Asked nothing of a kind (or the sentence has it), the sentence stands alone.
+    alone = answers(indexed, [problem], path="images.md", question="Why does the fetch fail?")
+    assert alone[0].text == problem
+    assert answers(indexed, [problem], path="images.md")[0].text == problem
+
+
+def test_a_candidate_read_alone_takes_the_neighbour_with_what_was_asked(
+    indexed: Assistant,
+) -> None:
+    own = candidates(indexed, "images.md")
+    problem = own["Maybe your upstream server supports neither of the two commands."]
+    assert unit_text(problem, "What should I add to the entry?").endswith(
+        "Add nodesc=1 to its entry."
+    )
+    assert unit_text(problem, "Why does the fetch fail?") == problem.sentence.text

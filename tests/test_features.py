@@ -47,7 +47,12 @@ def test_a_term_held_only_inside_a_name_is_not_held_in_the_question_s_sense() ->
         ("Run it with --stringparam to pass a string.", ["--stringparam"]),
         ("FC_DEBUG selects the messages.", ["FC_DEBUG"]),
         ("Call typer.Exit() to stop.", ["Exit()", "typer.Exit"]),
+        (
+            "Type /RMRECONNS to stop, or see /etc/leafnode/config.",
+            ["/RMRECONNS", "/etc/leafnode/config"],
+        ),
         ("The U.S. Army sent a well-known general.", []),
+        ("Prices rose 3/4 and/or fell.", []),
         ("Plain prose, nothing more.", []),
     ],
 )
@@ -64,7 +69,11 @@ def test_code_in_documentation_is_found_and_prose_is_not(text: str, pieces: list
         ("What address can I send bug reports to?", "address"),
         ("How many keys are read?", "count"),
         ("Who wrote the original sed?", "who"),
+        ("Which image tag tests alpha builds?", "option"),
+        ("How can I start JED so that it shows a key's escape sequence?", "option"),
+        ("What should I add to the server entry?", "option"),
         ("Why does lsof show another process?", "other"),
+        ("How did the army take the city?", "other"),
     ],
 )
 def test_question_types(question: str, kind: str) -> None:

@@ -271,7 +271,7 @@ class Assistant:
                     retriever = Retriever(index, self.question_encoder.encode)
                     candidates = retriever.candidates(query)
                     ranked = rank(query, candidates, index.lexical)
-                    units = answer_units(index.store, ranked, max(k, 1))
+                    units = answer_units(index.store, ranked, max(k, 1), query)
                     found = build_answers(index.store, units[: max(k, 0)])
                     best = units[0].text if units else ""
                     sure = confidence(query, ranked, best, index.lexical, index.store)

@@ -91,8 +91,8 @@ _NUMBER = re.compile(
     re.I,
 )
 # Code as documentation writes it: `quoted`, --options, name=value, CONSTANT_NAMES, calls(),
-# <tags> and dotted.names, each with a character it cannot do without (one regular expression
-# of all of them cost 25 µs a sentence; looking for the character first, 3).
+# <tags>, /commands or /paths and dotted.names, each with a character it cannot do without (one
+# regular expression of all of them cost 25 µs a sentence; looking for the character first, 3).
 _CODE = (
     ("`", re.compile(r"`[^`]+`")),
     ("-", re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")),
@@ -100,6 +100,7 @@ _CODE = (
     ("_", re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")),
     ("()", re.compile(r"\b\w+\(\)")),
     ("<", re.compile(r"<[A-Za-z][\w-]*[ >/]")),
+    ("/", re.compile(r"(?<![\w/.])/[A-Za-z](?:[\w/.-]*[\w/])?")),
     (".", re.compile(r"\b[a-z_]\w*\.[A-Za-z_]\w*\b")),
 )
 _VERSION = re.compile(r"\b\d+\.\d+(\.\d+)*\b|\bv\d")
@@ -111,9 +112,12 @@ _ASKS_VERSION = re.compile(r"\b(which|what) (\w+ )?(version|release)\b|\bsince (
 _ASKS_ADDRESS = re.compile(
     r"\b(address|e-?mail|url|web ?site|web ?page|download|mailing list|link)\b"
 )
+# A question after something to type or set: a named kind of it, or how to do something.
 _ASKS_OPTION = re.compile(
     r"\b(option|flag|switch|parameter|argument|variable|setting|command|function|method|class"
-    r"|attribute|field|keyword|value|setting|directive|element|macro|constant)s?\b"
+    r"|attribute|field|keyword|value|setting|directive|element|macro|constant|tag|line|entry|key"
+    r"|path|directory|mode|profile|header|filter|hook|extension|plugin|module|package)s?\b"
+    r"|\b(how|what) (do|can|should|must) (i|you|we)\b"
 )
 KINDS = ("count", "when", "who", "version", "address", "option")
 # A question about what happens unless the user says otherwise, and a sentence that says it

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verbatim.answer.features import NAMES, features, lacks_kind
+from verbatim.answer.features import NAMES, features, lacks_kind, question_type
 from verbatim.answer.retrieve import Candidate
 from verbatim.answer.units import announced, announces, reach, read_whole, refers_back
 from verbatim.index.lexical import query_terms, terms
@@ -306,12 +306,14 @@ class Unit:
         return " ".join(s.text for s in self.sentences)
 
 
-def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
+def answer_units(store: Store, ranked: list[Ranked], k: int, question: str = "") -> list[Unit]:
     """The best ``k`` answers: neighbouring sentences of a paragraph ranked near the top join
     one answer instead of standing as several (two a sentence apart with the one between them,
     as "The problem is X. [...] Use Y." reads); a sentence that announces what follows ("...:",
     a question line, a bare term) is quoted with the sentence after it, and one whose subject
-    is a pronoun ("From 1998, he was the commander...") with the sentence before it."""
+    is a pronoun ("From 1998, he was the commander...") with the sentence before it. An answer
+    without the kind of thing ``question`` asks for takes the neighbour that has it
+    (:func:`with_what_was_asked`)."""
     units: list[list[Ranked]] = []
     for item in ranked[: max(k * MERGE_DEPTH, k)]:
         beside = next((unit for unit in units if _beside(unit, item)), None)
@@ -323,6 +325,7 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
         ):
             beside.append(item)
         # else: a weak neighbour is not an answer of its own; its answer's context shows it
+    asks_kind = question_type(question) != "other"
     # A unit's sentences and those between them (a sentence between two ranked ones is quoted)
     ids = [_ids_first_to_last(unit) for unit in units]
     within = store.sentences(i for unit_ids in ids for i in unit_ids)
@@ -335,6 +338,7 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
             for step in range(1, reach(span[-1].text) + 1)
         ]
         + [span[0].id - 1 for span in spans if refers_back(span[0].text)]
+        + [i for span in spans if asks_kind for i in (span[0].id - 1, span[-1].id + 1)]
     )
     result = []
     for unit, span in zip(units, spans, strict=True):
@@ -343,14 +347,51 @@ def answer_units(store: Store, ranked: list[Ranked], k: int) -> list[Unit]:
             span.insert(0, before)
         if announces(span[-1].text):
             span.extend(announced(span[-1], neighbours))
+        after, before = neighbours.get(span[-1].id + 1), neighbours.get(span[0].id - 1)
+        after = after if after and _adjacent(span[-1], after, 1) else None
+        before = before if before and _adjacent(span[0], before, -1) else None
+        if asks_kind and (after or before):
+            text = " ".join(s.text for s in span)
+            step = with_what_was_asked(question, text, _text(after), _text(before))
+            if step == 1 and after:
+                span.append(after)
+            elif step == -1 and before:
+                span.insert(0, before)
         result.append(Unit(unit[0], tuple(span), sum(r.score for r in unit)))
     return result
 
 
-def unit_text(candidate: Candidate) -> str:
+def with_what_was_asked(question: str, text: str, after: str, before: str) -> int:
+    """Which neighbour an answer ``text`` is quoted with for ``question``: if it lacks the kind
+    of thing asked for (an option, a number, a name...), the sentence right ``after`` it when
+    that has it ("Your server knows neither command." "Add nodesc=1 to its entry.": 1), else
+    the one right ``before`` it when that has it (a list item's "`latest_prerelease` is the tag
+    of each alpha release." before its description: -1); else none (0, also for a neighbour
+    that is ``""``: none there)."""
+    if not lacks_kind(question, text):
+        return 0
+    if after and not lacks_kind(question, after):
+        return 1
+    if before and not lacks_kind(question, before):
+        return -1
+    return 0
+
+
+def unit_text(candidate: Candidate, question: str = "") -> str:
     """The text the answer to a candidate quotes when it stands alone (as :func:`answer_units`
-    makes it)."""
-    return read_whole(candidate.previous, candidate.sentence.text, candidate.next)
+    makes it for ``question``)."""
+    text = read_whole(candidate.previous, candidate.sentence.text, candidate.next)
+    if not question:
+        return text
+    sentence = candidate.sentence.text  # its neighbours, unless read_whole took them already
+    after = "" if announces(sentence) else candidate.next
+    before = "" if candidate.previous and refers_back(sentence) else candidate.previous
+    step = with_what_was_asked(question, text, after, before)
+    return f"{text} {after}" if step == 1 else f"{before} {text}" if step == -1 else text
+
+
+def _text(sentence: SentenceRecord | None) -> str:
+    return sentence.text if sentence else ""
 
 
 def _adjacent(sentence: SentenceRecord, other: SentenceRecord, step: int) -> bool:
