@@ -7,7 +7,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -347,16 +347,8 @@ def answer_units(store: Store, ranked: list[Ranked], k: int, question: str = "")
             span.insert(0, before)
         if announces(span[-1].text):
             span.extend(announced(span[-1], neighbours))
-        after, before = neighbours.get(span[-1].id + 1), neighbours.get(span[0].id - 1)
-        after = after if after and _adjacent(span[-1], after, 1) else None
-        before = before if before and _adjacent(span[0], before, -1) else None
-        if asks_kind and (after or before):
-            text = " ".join(s.text for s in span)
-            step = with_what_was_asked(question, text, _text(after), _text(before))
-            if step == 1 and after:
-                span.append(after)
-            elif step == -1 and before:
-                span.insert(0, before)
+        if asks_kind:
+            _take_what_was_asked(question, span, neighbours)
         result.append(Unit(unit[0], tuple(span), sum(r.score for r in unit)))
     return result
 
@@ -375,6 +367,22 @@ def with_what_was_asked(question: str, text: str, after: str, before: str) -> in
     if before and not lacks_kind(question, before):
         return -1
     return 0
+
+
+def _take_what_was_asked(
+    question: str, span: list[SentenceRecord], neighbours: Mapping[int, SentenceRecord]
+) -> None:
+    """Add to ``span`` the neighbour (of those ``neighbours`` holds) that
+    :func:`with_what_was_asked` names for ``question``."""
+    after, before = neighbours.get(span[-1].id + 1), neighbours.get(span[0].id - 1)
+    after = after if after and _adjacent(span[-1], after, 1) else None
+    before = before if before and _adjacent(span[0], before, -1) else None
+    text = " ".join(s.text for s in span)
+    step = with_what_was_asked(question, text, _text(after), _text(before))
+    if step == 1 and after:
+        span.append(after)
+    elif step == -1 and before:
+        span.insert(0, before)
 
 
 def unit_text(candidate: Candidate, question: str = "") -> str:
