@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from verbatim.answer.features import NAMES, features, lacks_kind, question_type
 from verbatim.answer.retrieve import Candidate
-from verbatim.answer.units import announced, announces, reach, read_whole, refers_back
+from verbatim.answer.units import (
+    announced,
+    announces,
+    leans_on,
+    reach,
+    read_whole,
+    refers_back,
+)
 from verbatim.index.lexical import query_terms, terms
 from verbatim.index.store import PassageRecord, SentenceRecord, Store
 from verbatim.types import Answer, Source
@@ -388,12 +395,13 @@ def _take_what_was_asked(
 def unit_text(candidate: Candidate, question: str = "") -> str:
     """The text the answer to a candidate quotes when it stands alone (as :func:`answer_units`
     makes it for ``question``)."""
-    text = read_whole(candidate.previous, candidate.sentence.text, candidate.next)
+    previous, sentence, following = candidate.previous, candidate.sentence.text, candidate.next
+    text = read_whole(previous, sentence, following)
     if not question:
         return text
-    sentence = candidate.sentence.text  # its neighbours, unless read_whole took them already
-    after = "" if announces(sentence) else candidate.next
-    before = "" if candidate.previous and refers_back(sentence) else candidate.previous
+    on_previous, on_following = leans_on(previous, sentence, following)  # read_whole took them
+    after = "" if on_following else following
+    before = "" if on_previous else previous
     step = with_what_was_asked(question, text, after, before)
     return f"{text} {after}" if step == 1 else f"{before} {text}" if step == -1 else text
 

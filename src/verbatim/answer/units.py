@@ -44,14 +44,16 @@ def announces(text: str) -> bool:
     return text.endswith((":", "?")) or (len(text.split()) <= TERM_WORDS and text[-1:].isalnum())
 
 
+def leans_on(previous: str, text: str, following: str) -> tuple[bool, bool]:
+    """Whether ``text`` leans on the sentence before it and on the one after it (``""`` where it
+    has none)."""
+    return bool(previous) and refers_back(text), bool(following) and announces(text)
+
+
 def read_whole(previous: str, text: str, following: str) -> str:
     """``text`` with the neighbour it leans on (``""`` where it has none)."""
-    parts = [text]
-    if previous and refers_back(text):
-        parts.insert(0, previous)
-    if following and announces(text):
-        parts.append(following)
-    return " ".join(parts)
+    on_previous, on_following = leans_on(previous, text, following)
+    return " ".join([previous] * on_previous + [text] + [following] * on_following)
 
 
 def leads_in(text: str) -> bool:
